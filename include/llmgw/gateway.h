@@ -1,0 +1,112 @@
+/*
+ * gateway.h: the gateway's lifecycle, its deployments and the calls that
+ * complete a request.
+ *
+ * A gateway may be used from many threads at once. Deployments may be added
+ * at any time; a deployment is never removed before llmgw_gateway_free().
+ */
+#ifndef LLMGW_GATEWAY_H
+#define LLMGW_GATEWAY_H
+
+#include "common.h"
+#include "hooks.h"
+
+LLMGW_BEGIN_DECLS
+
+/** Gateway-wide settings. Zero means "the library default" for every field. */
+typedef struct llmgw_gateway_options {
+    unsigned int   version;               /**< LLMGW_GATEWAY_OPTIONS_VERSION, first, always */
+    int64_t        deadline_ms;           /**< whole logical request (600000) */
+    int64_t        connect_timeout_ms;    /**< TCP + TLS connect (5000) */
+    int64_t        first_byte_timeout_ms; /**< until the first byte / stream event (120000) */
+    int64_t        idle_timeout_ms;       /**< between received bytes (120000) */
+    int64_t        attempt_timeout_ms;    /**< one attempt, non-stream (0 = deadline) */
+    size_t         max_response_bytes;    /**< non-stream body cap (8 MiB) */
+    size_t         max_stream_bytes;      /**< stream cap (64 MiB) */
+    size_t         max_sse_line_bytes;    /**< one SSE line (1 MiB) */
+    unsigned int   max_headers;           /**< response header count (200) */
+    size_t         max_header_bytes;      /**< response header bytes (64 KiB) */
+    unsigned int   max_attempts;          /**< attempts per logical request, failovers included (3) */
+    unsigned int   pool_size;             /**< idle transport handles kept (64) */
+    llmgw_log_cb   log_cb;                /**< NULL: silent */
+    void          *log_userdata;
+    int            log_level;             /**< LLMGW_LOG_*; 0 = LLMGW_LOG_WARN */
+    llmgw_usage_cb usage_cb;              /**< once per logical request; NULL: none */
+    void          *usage_userdata;
+    const char    *proxy;                 /**< NULL: libcurl's environment rules; "": no proxy */
+    const char    *ca_path;               /**< CA bundle file; NULL: system default */
+    uint64_t       seed;                  /**< jitter RNG seed; 0 = from the clock */
+    /* LLMGW_GATEWAY_OPTIONS_VERSION 2 fields go below this line */
+} llmgw_gateway_options;
+
+#define LLMGW_GATEWAY_OPTIONS_VERSION 1
+#define LLMGW_GATEWAY_OPTIONS_INIT { LLMGW_GATEWAY_OPTIONS_VERSION }
+
+/** Fill opts with defaults; the twin of LLMGW_GATEWAY_OPTIONS_INIT for FFI. */
+LLMGW_API int llmgw_gateway_options_init(llmgw_gateway_options *opts, unsigned int version);
+
+/**
+ * Create a gateway with no deployments. opts may be NULL (defaults); strings
+ * in it are copied. On failure *out is NULL.
+ */
+LLMGW_API int llmgw_gateway_new(llmgw_gateway **out, const llmgw_gateway_options *opts);
+
+/** Free a gateway and everything it owns; NULL is a harmless no-op. */
+LLMGW_API void llmgw_gateway_free(llmgw_gateway *gw);
+
+/** One deployment: a provider, a model, a base URL and a credential. */
+typedef struct llmgw_deployment_options {
+    unsigned int version;            /**< LLMGW_DEPLOYMENT_OPTIONS_VERSION */
+    const char  *group;              /**< alias callers ask for ("smart"); NULL: the model id */
+    const char  *model;              /**< "provider/model", or a bare model with provider set */
+    const char  *provider;           /**< provider id; NULL: the prefix of model */
+    const char  *api_base;           /**< base URL in the vendor SDK's convention; NULL: default */
+    const char  *api_key;            /**< NULL: the vendor's env var (read now) */
+    const char  *api_version;        /**< Azure api-version, Anthropic version ... */
+    const char  *organization;       /**< OpenAI organization */
+    const char  *id;                 /**< deployment id; NULL: derived from provider, base, model, key */
+    const char  *region;             /**< AWS region */
+    const char  *aws_access_key_id;
+    const char  *aws_secret_access_key;
+    const char  *aws_session_token;
+    int          weight;             /**< shuffle weight (0 = 1) */
+    int          order;              /**< priority inside the group, lower first (0 = none) */
+    int64_t      rpm;                /**< requests per minute limit (0 = none) */
+    int64_t      tpm;                /**< tokens per minute limit (0 = none) */
+    int          max_parallel_requests; /**< in-flight limit (0 = none) */
+    int64_t      timeout_ms;         /**< per-attempt timeout (0 = gateway's) */
+    int64_t      stream_timeout_ms;  /**< per-attempt timeout for streams (0 = gateway's) */
+    int64_t      max_input_tokens;   /**< context window (0 = from the price table) */
+    int          custom_prices;      /**< non-zero: the two prices below apply */
+    double       input_cost_per_token;   /**< USD */
+    double       output_cost_per_token;  /**< USD */
+    /** Provider-specific settings as a JSON object (LiteLLM's extra litellm_params), or NULL. */
+    const char  *params_json;
+    /* LLMGW_DEPLOYMENT_OPTIONS_VERSION 2 fields go below this line */
+} llmgw_deployment_options;
+
+#define LLMGW_DEPLOYMENT_OPTIONS_VERSION 1
+#define LLMGW_DEPLOYMENT_OPTIONS_INIT { LLMGW_DEPLOYMENT_OPTIONS_VERSION }
+
+LLMGW_API int llmgw_deployment_options_init(llmgw_deployment_options *opts, unsigned int version);
+
+/**
+ * Add a deployment to its group (creating the group). Strings are copied;
+ * keys are zeroized when the gateway is freed. Thread-safe.
+ */
+LLMGW_API int llmgw_gateway_add_deployment(llmgw_gateway *gw, const llmgw_deployment_options *opts);
+
+/** Number of deployments in a group (0 when the group is unknown). */
+LLMGW_API size_t llmgw_gateway_group_size(llmgw_gateway *gw, const char *group);
+
+/**
+ * Complete a request, blocking until the answer or the final error.
+ * Thread-safe on gw. On success *out holds the response (free it with
+ * llmgw_response_free()); on failure *out is NULL and llmgw_error_last()
+ * holds the error with its attempt trail.
+ */
+LLMGW_API int llmgw_complete(llmgw_gateway *gw, const llmgw_request *req, llmgw_response **out);
+
+LLMGW_END_DECLS
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * lib/accounting/record.h: the usage record of one logical request, with
+ * the storage its strings and attempt trail live in.
+ */
+#ifndef LLMGW_ACCOUNTING_RECORD_H
+#define LLMGW_ACCOUNTING_RECORD_H
+
+#include "../core/common.h"
+#include "../core/arena.h"
+#include "../core/json.h"
+
+typedef struct llmgw__record {
+    llmgw_usage    u;
+    llmgw__arena   arena;
+    llmgw_attempt *trail;
+    size_t         trail_cap;
+} llmgw__record;
+
+void llmgw__record_init(llmgw__record *rec);
+void llmgw__record_dispose(llmgw__record *rec);
+/* Copy s into the record's storage and point *field at it. */
+int  llmgw__record_str(llmgw__record *rec, const char **field, const char *s);
+/* Append an attempt (strings copied). Returns it through out (may be NULL). */
+int  llmgw__record_add_attempt(llmgw__record *rec, const llmgw_attempt *a, llmgw_attempt **out);
+/* Sum the known tokens of the attempts into the record's totals. */
+void llmgw__record_sum_tokens(llmgw__record *rec);
+/* The record as a cJSON object (docs/ecosystem.md §9 keys). */
+int  llmgw__usage_json(cJSON **out, const llmgw_usage *u);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * lib/core/alloc.c: allocation wrappers with a failure-injection seam.
+ *
+ * The injection state is process-wide and atomic: tests that use it run
+ * one scenario at a time. Outside tests it costs one relaxed atomic load.
+ */
+#include "common.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+static atomic_ulong alloc_counter;
+static atomic_ulong fail_nth;      /* 0 = off */
+static atomic_int   fail_mode;
+
+static bool should_fail(void)
+{
+    unsigned long nth = atomic_load_explicit(&fail_nth, memory_order_relaxed);
+    unsigned long n = atomic_fetch_add_explicit(&alloc_counter, 1, memory_order_relaxed) + 1;
+
+    if (nth == 0)
+        return false;
+    if (n == nth)
+        return true;
+    return n > nth && atomic_load_explicit(&fail_mode, memory_order_relaxed) == LLMGW__ALLOC_PERSISTENT;
+}
+
+unsigned long llmgw__alloc_fail_at(unsigned long nth, int mode)
+{
+    unsigned long prev = atomic_exchange(&alloc_counter, 0);
+
+    atomic_store(&fail_mode, mode);
+    atomic_store(&fail_nth, nth);
+    return prev;
+}
+
+unsigned long llmgw__alloc_count(void)
+{
+    return atomic_load(&alloc_counter);
+}
+
+void *llmgw__malloc(size_t size)
+{
+    if (should_fail())
+        return NULL;
+    return malloc(size ? size : 1);
+}
+
+void *llmgw__calloc(size_t nmemb, size_t size)
+{
+    if (should_fail())
+        return NULL;
+    if (nmemb == 0 || size == 0)
+        return calloc(1, 1);
+    return calloc(nmemb, size);
+}
+
+void *llmgw__realloc(void *ptr, size_t size)
+{
+    if (should_fail())
+        return NULL;
+    return realloc(ptr, size ? size : 1);
+}
+
+void *llmgw__reallocarray(void *ptr, size_t nmemb, size_t size)
+{
+    if (size != 0 && nmemb > SIZE_MAX / size)
+        return NULL;
+    return llmgw__realloc(ptr, nmemb * size);
+}
+
+void llmgw__free(void *ptr)
+{
+    free(ptr);
+}
+
+char *llmgw__strndup(const char *s, size_t n)
+{
+    char *p;
+
+    if (s == NULL)
+        return NULL;
+    p = llmgw__malloc(n + 1);
+    if (p == NULL)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *llmgw__strdup(const char *s)
+{
+    return s ? llmgw__strndup(s, strlen(s)) : NULL;
+}
+
+void llmgw__zeroize(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+
+    while (n--)
+        *v++ = 0;
+}
+
+void llmgw__free_secret(char *s)
+{
+    if (s == NULL)
+        return;
+    llmgw__zeroize(s, strlen(s));
+    free(s);
+}

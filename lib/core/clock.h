@@ -1,0 +1,30 @@
+/*
+ * lib/core/clock.h: the monotonic clock, wall clock and sleeping, behind a
+ * small vtable so policy tests can run in simulated time.
+ */
+#ifndef LLMGW_CORE_CLOCK_H
+#define LLMGW_CORE_CLOCK_H
+
+#include "common.h"
+
+typedef struct llmgw__clock {
+    /* Monotonic microseconds. */
+    int64_t (*now_us)(void *self);
+    /* Wall-clock microseconds since the Unix epoch. */
+    int64_t (*wall_us)(void *self);
+    /* Sleep for us microseconds (may return early when woken). */
+    void    (*sleep_us)(void *self, int64_t us);
+    void    *self;
+} llmgw__clock;
+
+extern const llmgw__clock llmgw__clock_real;
+
+int64_t llmgw__mono_us(void);
+int64_t llmgw__wall_us(void);
+
+/* A simple seedable PRNG (splitmix64), safe to share with atomics. */
+uint64_t llmgw__rand_next(uint64_t *state);
+/* Uniform in [0, bound) (bound > 0). */
+uint64_t llmgw__rand_below(uint64_t *state, uint64_t bound);
+
+#endif

@@ -1,0 +1,433 @@
+/*
+ * lib/core/gateway.c: gateway lifecycle, provider registry, deployments and
+ * groups.
+ */
+#include "common.h"
+#include "errors.h"
+#include "gateway.h"
+#include "hash.h"
+#include "redact.h"
+#include "request.h"
+#include "../providers/registry.h"
+#include "../transport/http.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define DEFAULT_DEADLINE_MS      600000
+#define DEFAULT_CONNECT_MS       5000
+#define DEFAULT_FIRST_BYTE_MS    120000
+#define DEFAULT_IDLE_MS          120000
+#define DEFAULT_MAX_RESPONSE     (8u << 20)
+#define DEFAULT_MAX_STREAM       (64u << 20)
+#define DEFAULT_MAX_SSE_LINE     (1u << 20)
+#define DEFAULT_MAX_HEADERS      200
+#define DEFAULT_MAX_HEADER_BYTES (64u << 10)
+#define DEFAULT_MAX_ATTEMPTS     3
+#define HARD_MAX_ATTEMPTS        10
+
+static bool version_ok(unsigned int v, unsigned int current)
+{
+    return v > 0 && v <= current;
+}
+
+int llmgw_gateway_options_init(llmgw_gateway_options *opts, unsigned int version)
+{
+    LLMGW_CHECK_ARG(opts);
+    if (!version_ok(version, LLMGW_GATEWAY_OPTIONS_VERSION))
+        return llmgw__error_setc(LLMGW_EVERSION, LLMGW_ERRCLASS_CONFIG, "unsupported options version %u", version);
+    memset(opts, 0, sizeof(*opts));
+    opts->version = version;
+    return 0;
+}
+
+int llmgw_deployment_options_init(llmgw_deployment_options *opts, unsigned int version)
+{
+    LLMGW_CHECK_ARG(opts);
+    if (!version_ok(version, LLMGW_DEPLOYMENT_OPTIONS_VERSION))
+        return llmgw__error_setc(LLMGW_EVERSION, LLMGW_ERRCLASS_CONFIG, "unsupported options version %u", version);
+    memset(opts, 0, sizeof(*opts));
+    opts->version = version;
+    return 0;
+}
+
+void llmgw__log(const llmgw_gateway *gw, int level, const char *fmt, ...)
+{
+    char raw[1024], clean[1024];
+    va_list ap;
+
+    if (gw == NULL || gw->opts.log_cb == NULL || level > gw->opts.log_level)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    va_end(ap);
+    llmgw__redact(clean, sizeof(clean), raw, strlen(raw), NULL);
+    gw->opts.log_cb(level, clean, gw->opts.log_userdata);
+}
+
+static void fill_defaults(llmgw_gateway_options *o)
+{
+#define DEF(field, value) do { if (o->field == 0) o->field = (value); } while (0)
+    DEF(deadline_ms, DEFAULT_DEADLINE_MS);
+    DEF(connect_timeout_ms, DEFAULT_CONNECT_MS);
+    DEF(first_byte_timeout_ms, DEFAULT_FIRST_BYTE_MS);
+    DEF(idle_timeout_ms, DEFAULT_IDLE_MS);
+    DEF(max_response_bytes, DEFAULT_MAX_RESPONSE);
+    DEF(max_stream_bytes, DEFAULT_MAX_STREAM);
+    DEF(max_sse_line_bytes, DEFAULT_MAX_SSE_LINE);
+    DEF(max_headers, DEFAULT_MAX_HEADERS);
+    DEF(max_header_bytes, DEFAULT_MAX_HEADER_BYTES);
+    DEF(max_attempts, DEFAULT_MAX_ATTEMPTS);
+    DEF(pool_size, 64);
+    DEF(log_level, LLMGW_LOG_WARN);
+#undef DEF
+    if (o->max_attempts > HARD_MAX_ATTEMPTS)
+        o->max_attempts = HARD_MAX_ATTEMPTS;
+}
+
+static int check_options(const llmgw_gateway_options *o)
+{
+    if (o->deadline_ms < 0 || o->connect_timeout_ms < 0 || o->first_byte_timeout_ms < 0 ||
+        o->idle_timeout_ms < 0 || o->attempt_timeout_ms < 0)
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "timeouts must be >= 0");
+    if (o->log_level < 0 || o->log_level > LLMGW_LOG_DEBUG)
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "log_level out of range");
+    if ((o->proxy && llmgw__has_ctl(o->proxy)) || (o->ca_path && llmgw__has_ctl(o->ca_path)))
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "control character in proxy or ca_path");
+    return 0;
+}
+
+static void random_bytes(unsigned char *out, size_t n)
+{
+    FILE *f = fopen("/dev/urandom", "rb");
+    size_t got = 0;
+    uint64_t s;
+
+    if (f != NULL) {
+        got = fread(out, 1, n, f);
+        fclose(f);
+    }
+    s = (uint64_t)llmgw__wall_us() ^ ((uint64_t)llmgw__mono_us() << 21) ^ (uint64_t)(uintptr_t)out;
+    for (; got < n; got++)
+        out[got] = (unsigned char)llmgw__rand_next(&s);
+}
+
+int llmgw_gateway_new(llmgw_gateway **out, const llmgw_gateway_options *opts)
+{
+    llmgw_gateway *gw;
+    llmgw__pool_options po;
+    int rc;
+
+    LLMGW_CHECK_ARG(out);
+    *out = NULL;
+    if (opts != NULL && !version_ok(opts->version, LLMGW_GATEWAY_OPTIONS_VERSION))
+        return llmgw__error_setc(LLMGW_EVERSION, LLMGW_ERRCLASS_CONFIG,
+                                 "gateway options version %u not supported (this library: 1..%d)",
+                                 opts->version, LLMGW_GATEWAY_OPTIONS_VERSION);
+    if (opts != NULL)
+        LLMGW_TRY(check_options(opts));
+    gw = llmgw__calloc(1, sizeof(*gw));
+    if (gw == NULL)
+        return llmgw__error_oom();
+    if (pthread_rwlock_init(&gw->lock, NULL) != 0) {
+        llmgw__free(gw);
+        return llmgw__error_oom();
+    }
+    if (opts != NULL)
+        gw->opts = *opts;
+    gw->opts.version = LLMGW_GATEWAY_OPTIONS_VERSION;
+    fill_defaults(&gw->opts);
+    gw->clock = &llmgw__clock_real;
+    random_bytes(gw->secret, sizeof(gw->secret));
+    memcpy(&gw->id_salt, gw->secret, sizeof(gw->id_salt));
+    gw->rng_seed = gw->opts.seed ? gw->opts.seed : gw->id_salt ^ 0x5DEECE66Dull;
+    if ((gw->opts.proxy && (gw->proxy = llmgw__strdup(gw->opts.proxy)) == NULL) ||
+        (gw->opts.ca_path && (gw->ca_path = llmgw__strdup(gw->opts.ca_path)) == NULL)) {
+        llmgw_gateway_free(gw);
+        return llmgw__error_oom();
+    }
+    gw->opts.proxy = gw->proxy;
+    gw->opts.ca_path = gw->ca_path;
+    po.max_idle = gw->opts.pool_size;
+    po.proxy = gw->proxy;
+    po.ca_path = gw->ca_path;
+    if ((rc = llmgw__pool_new(&gw->pool, &po)) < 0) {
+        llmgw_gateway_free(gw);
+        return rc;
+    }
+    *out = gw;
+    return 0;
+}
+
+static void group_free(llmgw__group *g)
+{
+    size_t i;
+
+    if (g == NULL)
+        return;
+    for (i = 0; i < g->n; i++)
+        llmgw__deployment_free(g->deps[i]);
+    llmgw__free(g->deps);
+    llmgw__free(g->name);
+    llmgw__free(g);
+}
+
+void llmgw_gateway_free(llmgw_gateway *gw)
+{
+    size_t i;
+
+    if (gw == NULL)
+        return;
+    for (i = 0; i < gw->ngroups; i++)
+        group_free(gw->groups[i]);
+    llmgw__free(gw->groups);
+    llmgw__free(gw->providers);
+    llmgw__pool_free(gw->pool);
+    llmgw__free(gw->proxy);
+    llmgw__free(gw->ca_path);
+    pthread_rwlock_destroy(&gw->lock);
+    llmgw__zeroize(gw->secret, sizeof(gw->secret));
+    llmgw__free(gw);
+}
+
+void llmgw__gateway_set_clock(llmgw_gateway *gw, const llmgw__clock *clock)
+{
+    gw->clock = clock ? clock : &llmgw__clock_real;
+}
+
+uint64_t llmgw__gateway_seed(llmgw_gateway *gw)
+{
+    uint64_t n = atomic_fetch_add(&gw->request_seq, 1) + 1;
+    uint64_t s = gw->rng_seed ^ (n * 0x9E3779B97F4A7C15ull);
+
+    return llmgw__rand_next(&s);
+}
+
+/* ---- providers ---- */
+
+int llmgw_provider_register(llmgw_gateway *gw, const llmgw_provider_vtable *vt)
+{
+    const llmgw_provider_vtable **p;
+    size_t i;
+    int rc = 0;
+
+    LLMGW_CHECK_ARG(gw);
+    LLMGW_CHECK_ARG(vt);
+    if (!version_ok(vt->version, LLMGW_PROVIDER_VTABLE_VERSION))
+        return llmgw__error_setc(LLMGW_EVERSION, LLMGW_ERRCLASS_CONFIG,
+                                 "provider vtable version %u not supported", vt->version);
+    if (vt->name == NULL || *vt->name == '\0' || strlen(vt->name) > 63 || strchr(vt->name, '/') ||
+        llmgw__has_ctl(vt->name))
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "provider name must be 1-63 bytes, no '/'");
+    if (vt->build_request == NULL || vt->parse_response == NULL)
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG,
+                                 "provider '%s': build_request and parse_response are required", vt->name);
+    if ((vt->capabilities & LLMGW_CAP_STREAM) && vt->parse_stream_event == NULL)
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG,
+                                 "provider '%s': streaming needs parse_stream_event", vt->name);
+    if (vt->stream_framing < LLMGW_FRAMING_SSE || vt->stream_framing > LLMGW_FRAMING_AWS_EVENTSTREAM)
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "provider '%s': unknown framing", vt->name);
+    pthread_rwlock_wrlock(&gw->lock);
+    if (llmgw__builtin_provider(vt->name) != NULL) {
+        rc = llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "provider '%s' is built in", vt->name);
+        goto out;
+    }
+    for (i = 0; i < gw->nproviders; i++) {
+        if (strcmp(gw->providers[i]->name, vt->name) == 0) {
+            rc = llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG,
+                                   "provider '%s' is already registered", vt->name);
+            goto out;
+        }
+    }
+    p = llmgw__reallocarray(gw->providers, gw->nproviders + 1, sizeof(*p));
+    if (p == NULL) {
+        rc = llmgw__error_oom();
+        goto out;
+    }
+    p[gw->nproviders++] = vt;
+    gw->providers = p;
+out:
+    pthread_rwlock_unlock(&gw->lock);
+    return rc;
+}
+
+/* Caller holds gw->lock. */
+const llmgw_provider_vtable *llmgw__gateway_provider(llmgw_gateway *gw, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < gw->nproviders; i++)
+        if (strcmp(gw->providers[i]->name, name) == 0)
+            return gw->providers[i];
+    return llmgw__builtin_provider(name);
+}
+
+/* ---- groups ---- */
+
+/* Caller holds gw->lock. */
+static llmgw__group *find_group(llmgw_gateway *gw, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < gw->ngroups; i++)
+        if (strcmp(gw->groups[i]->name, name) == 0)
+            return gw->groups[i];
+    return NULL;
+}
+
+/* Caller holds gw->lock for writing. Takes d, even on failure. */
+static int add_to_group(llmgw_gateway *gw, llmgw__deployment *d)
+{
+    llmgw__group *g = find_group(gw, d->group);
+    size_t i, j;
+
+    if (g == NULL) {
+        llmgw__group **gs;
+        if (gw->ngroups == gw->groups_cap) {
+            size_t cap = gw->groups_cap ? gw->groups_cap * 2 : 8;
+            gs = llmgw__reallocarray(gw->groups, cap, sizeof(*gs));
+            if (gs == NULL)
+                goto oom;
+            gw->groups = gs;
+            gw->groups_cap = cap;
+        }
+        g = llmgw__calloc(1, sizeof(*g));
+        if (g == NULL || (g->name = llmgw__strdup(d->group)) == NULL) {
+            llmgw__free(g);
+            goto oom;
+        }
+        gw->groups[gw->ngroups++] = g;
+    }
+    /* deployment ids are unique in a gateway */
+    for (i = 0; i < gw->ngroups; i++) {
+        for (j = 0; j < gw->groups[i]->n; j++) {
+            if (strcmp(gw->groups[i]->deps[j]->id, d->id) == 0) {
+                int rc = llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG,
+                                           "deployment id '%s' is already in use", d->id);
+                llmgw__deployment_free(d);
+                return rc;
+            }
+        }
+    }
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 4;
+        llmgw__deployment **ds = llmgw__reallocarray(g->deps, cap, sizeof(*ds));
+        if (ds == NULL)
+            goto oom;
+        g->deps = ds;
+        g->cap = cap;
+    }
+    g->deps[g->n++] = d;
+    return 0;
+oom:
+    llmgw__deployment_free(d);
+    return llmgw__error_oom();
+}
+
+int llmgw_gateway_add_deployment(llmgw_gateway *gw, const llmgw_deployment_options *opts)
+{
+    llmgw__deployment *d;
+    int rc;
+
+    LLMGW_CHECK_ARG(gw);
+    LLMGW_CHECK_ARG(opts);
+    if (!version_ok(opts->version, LLMGW_DEPLOYMENT_OPTIONS_VERSION))
+        return llmgw__error_setc(LLMGW_EVERSION, LLMGW_ERRCLASS_CONFIG,
+                                 "deployment options version %u not supported", opts->version);
+    pthread_rwlock_wrlock(&gw->lock);
+    rc = llmgw__deployment_new(&d, gw, opts);
+    if (rc == 0)
+        rc = add_to_group(gw, d);
+    pthread_rwlock_unlock(&gw->lock);
+    return rc;
+}
+
+size_t llmgw_gateway_group_size(llmgw_gateway *gw, const char *group)
+{
+    llmgw__group *g;
+    size_t n;
+
+    if (gw == NULL || group == NULL)
+        return 0;
+    pthread_rwlock_rdlock(&gw->lock);
+    g = find_group(gw, group);
+    n = g ? g->n : 0;
+    pthread_rwlock_unlock(&gw->lock);
+    return n;
+}
+
+/* Caller holds gw->lock. */
+static int snapshot(llmgw__group *g, llmgw__candidates *out)
+{
+    out->group = g->name;
+    out->n = g->n;
+    out->deps = out->inline_deps;
+    if (g->n > LLMGW_ARRAY_SIZE(out->inline_deps)) {
+        out->deps = llmgw__calloc(g->n, sizeof(*out->deps));
+        if (out->deps == NULL) {
+            out->n = 0;
+            return llmgw__error_oom();
+        }
+    }
+    memcpy(out->deps, g->deps, g->n * sizeof(*out->deps));
+    return 0;
+}
+
+void llmgw__candidates_dispose(llmgw__candidates *c)
+{
+    if (c->deps != c->inline_deps)
+        llmgw__free(c->deps);
+    c->deps = NULL;
+    c->n = 0;
+}
+
+int llmgw__gateway_resolve(llmgw_gateway *gw, const char *model, llmgw__candidates *out)
+{
+    llmgw_deployment_options o;
+    llmgw__deployment *d;
+    llmgw__group *g;
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    pthread_rwlock_rdlock(&gw->lock);
+    g = find_group(gw, model);
+    if (g != NULL)
+        rc = snapshot(g, out);
+    pthread_rwlock_unlock(&gw->lock);
+    if (g != NULL)
+        return rc;
+    if (strchr(model, '/') == NULL)
+        return llmgw__error_setc(LLMGW_ENOTFOUND, LLMGW_ERRCLASS_NOT_FOUND,
+                                 "unknown model or group '%.128s' (use a group alias or provider/model)", model);
+    /* provider/model with no group: one deployment from the vendor's environment */
+    pthread_rwlock_wrlock(&gw->lock);
+    g = find_group(gw, model);
+    if (g == NULL) {
+        memset(&o, 0, sizeof(o));
+        o.version = LLMGW_DEPLOYMENT_OPTIONS_VERSION;
+        o.model = model;
+        o.group = model;
+        rc = llmgw__deployment_new(&d, gw, &o);
+        if (rc == 0)
+            rc = add_to_group(gw, d);
+        if (rc == LLMGW_ENOTFOUND)
+            llmgw_error_set_class(LLMGW_ERRCLASS_NOT_FOUND);
+        if (rc == 0)
+            g = find_group(gw, model);
+    }
+    if (g != NULL)
+        rc = snapshot(g, out);
+    pthread_rwlock_unlock(&gw->lock);
+    return rc;
+}
+
+const char *llmgw_version(void)
+{
+    return LLMGW_VERSION;
+}
+
+int llmgw_version_num(void)
+{
+    return LLMGW_VERSION_NUM;
+}

@@ -1,0 +1,110 @@
+/*
+ * lib/core/gateway.h: the gateway and its deployments, inside the library.
+ */
+#ifndef LLMGW_CORE_GATEWAY_H
+#define LLMGW_CORE_GATEWAY_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "common.h"
+#include "clock.h"
+
+typedef struct llmgw__pool llmgw__pool;
+typedef struct llmgw__transfer llmgw__transfer;
+
+struct llmgw__deployment;
+
+/* Performs one exchange for a deployment: libcurl, or in-process for `mock`. */
+typedef int (*llmgw__perform_fn)(llmgw_gateway *gw, const struct llmgw__deployment *dep,
+                                 llmgw__transfer *t);
+
+typedef struct llmgw__deployment {
+    char                        *id;
+    char                        *group;
+    char                        *provider_id;
+    char                        *model;          /* without the provider prefix */
+    char                        *api_base;
+    char                        *api_key;        /* zeroized on free */
+    char                        *api_version;
+    char                        *organization;
+    char                        *region;
+    char                        *aws_access_key_id;
+    char                        *aws_secret_access_key;
+    char                        *aws_session_token;
+    const llmgw_provider_vtable *vt;
+    void                        *state;
+    void                        *params;         /* cJSON object, or NULL */
+    llmgw_provider_config        cfg;
+    llmgw__perform_fn            perform;
+    const char                  *secrets[4];     /* for redaction, NULL-terminated */
+    /* routing */
+    int                          weight;
+    int                          order;
+    int64_t                      rpm, tpm;
+    int                          max_parallel;
+    int64_t                      timeout_ms;
+    int64_t                      stream_timeout_ms;
+    int64_t                      max_input_tokens;
+    bool                         custom_prices;
+    double                       input_cost_per_token;
+    double                       output_cost_per_token;
+    /* runtime */
+    atomic_int                   in_flight;
+} llmgw__deployment;
+
+typedef struct llmgw__group {
+    char               *name;
+    llmgw__deployment **deps;
+    size_t              n, cap;
+} llmgw__group;
+
+struct llmgw_gateway {
+    llmgw_gateway_options         opts;          /* resolved defaults; strings owned below */
+    char                         *proxy;
+    char                         *ca_path;
+    llmgw__pool                  *pool;
+    const llmgw__clock           *clock;
+    pthread_rwlock_t              lock;          /* groups, deployments, providers */
+    llmgw__group                **groups;
+    size_t                        ngroups, groups_cap;
+    const llmgw_provider_vtable **providers;     /* registered by the host */
+    size_t                        nproviders;
+    atomic_uint_fast64_t          request_seq;
+    uint64_t                      id_salt;
+    uint64_t                      rng_seed;
+    unsigned char                 secret[32];    /* per-gateway key for fingerprints */
+};
+
+/* Log a line through the gateway's hook (redacted), if its level allows. */
+void llmgw__log(const llmgw_gateway *gw, int level, const char *fmt, ...) LLMGW_PRINTF(3, 4);
+
+/* The provider vtable for a name: registered ones first, then built-ins. */
+const llmgw_provider_vtable *llmgw__gateway_provider(llmgw_gateway *gw, const char *name);
+
+/* The deployments of a group, copied out of the lock (deployments live until the gateway is freed). */
+typedef struct llmgw__candidates {
+    const char         *group;
+    llmgw__deployment **deps;
+    size_t              n;
+    llmgw__deployment  *inline_deps[16];
+} llmgw__candidates;
+
+/*
+ * Find the group for a model name. A "provider/model" that names no group
+ * gets a deployment from the vendor's environment variables, created once.
+ */
+int  llmgw__gateway_resolve(llmgw_gateway *gw, const char *model, llmgw__candidates *out);
+void llmgw__candidates_dispose(llmgw__candidates *c);
+
+/* Next pseudo-random number from a per-call state seeded by the gateway. */
+uint64_t llmgw__gateway_seed(llmgw_gateway *gw);
+
+/* Set a simulated clock (tests). */
+void llmgw__gateway_set_clock(llmgw_gateway *gw, const llmgw__clock *clock);
+
+/* Deployment lifecycle (deployment.c). */
+int  llmgw__deployment_new(llmgw__deployment **out, llmgw_gateway *gw, const llmgw_deployment_options *o);
+void llmgw__deployment_free(llmgw__deployment *d);
+
+#endif

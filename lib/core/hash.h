@@ -1,0 +1,28 @@
+/*
+ * lib/core/hash.h: SHA-256 and HMAC-SHA256 (FIPS 180-4, RFC 2104), used for
+ * deployment fingerprints, cache keys and AWS SigV4.
+ */
+#ifndef LLMGW_CORE_HASH_H
+#define LLMGW_CORE_HASH_H
+
+#include "common.h"
+
+#define LLMGW_SHA256_LEN 32
+
+typedef struct llmgw__sha256_ctx {
+    uint32_t state[8];
+    uint64_t bytes;
+    unsigned char block[64];
+    size_t   fill;
+} llmgw__sha256_ctx;
+
+void llmgw__sha256_init(llmgw__sha256_ctx *ctx);
+void llmgw__sha256_update(llmgw__sha256_ctx *ctx, const void *data, size_t len);
+void llmgw__sha256_final(llmgw__sha256_ctx *ctx, unsigned char out[LLMGW_SHA256_LEN]);
+void llmgw__sha256(const void *data, size_t len, unsigned char out[LLMGW_SHA256_LEN]);
+void llmgw__hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                        unsigned char out[LLMGW_SHA256_LEN]);
+/* Lowercase hex of n bytes into out (2n + 1 bytes). */
+void llmgw__hex(char *out, const unsigned char *in, size_t n);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * lib/core/json.h: cJSON inside the library, with llmgw's limits.
+ */
+#ifndef LLMGW_CORE_JSON_H
+#define LLMGW_CORE_JSON_H
+
+#include <cjson/cJSON.h>
+
+#include "common.h"
+
+#define LLMGW_JSON_MAX_DEPTH 64
+
+/* Parse len bytes with the nesting limit; NULL with the last error set (class given). */
+cJSON *llmgw__json_parse(const char *data, size_t len, int error_class);
+/* Compact text of item appended to out. */
+int    llmgw__json_print(llmgw_buf *out, const cJSON *item);
+/* Number helpers: 0, or LLMGW_EINVAL when absent or not of that shape. */
+int    llmgw__json_token_count(const cJSON *item, uint64_t *out);
+int    llmgw__json_int64(const cJSON *item, int64_t *out);
+/* String member or NULL. */
+const char *llmgw__json_str(const cJSON *obj, const char *key);
+/* Add helpers that report ENOMEM through the last error. */
+int    llmgw__json_add_str(cJSON *obj, const char *key, const char *value);
+int    llmgw__json_add_num(cJSON *obj, const char *key, double value);
+int    llmgw__json_add_bool(cJSON *obj, const char *key, bool value);
+int    llmgw__json_add_item(cJSON *obj, const char *key, cJSON *item);  /* takes item, even on failure */
+int    llmgw__json_append(cJSON *array, cJSON *item);                   /* takes item, even on failure */
+/* Replace or add obj[key] = item (takes item). */
+int    llmgw__json_set_item(cJSON *obj, const char *key, cJSON *item);
+
+static inline const llmgw_json *llmgw__json_view(const cJSON *item)
+{
+    return (const llmgw_json *)(const void *)item;
+}
+
+static inline const cJSON *llmgw__json_of(const llmgw_json *view)
+{
+    return (const cJSON *)(const void *)view;
+}
+
+#endif

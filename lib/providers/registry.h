@@ -1,0 +1,14 @@
+/*
+ * lib/providers/registry.h: the built-in providers.
+ */
+#ifndef LLMGW_PROVIDERS_REGISTRY_H
+#define LLMGW_PROVIDERS_REGISTRY_H
+
+#include "../core/common.h"
+
+/* A built-in provider by id or alias ("together_ai" -> together); NULL when unknown. */
+const llmgw_provider_vtable *llmgw__builtin_provider(const char *name);
+/* The n-th built-in (for listings); NULL past the end. */
+const llmgw_provider_vtable *llmgw__builtin_provider_at(size_t n);
+
+#endif
