@@ -40,7 +40,12 @@ typedef struct llmgw_gateway_options {
 } llmgw_gateway_options;
 
 #define LLMGW_GATEWAY_OPTIONS_VERSION 1
-#define LLMGW_GATEWAY_OPTIONS_INIT { LLMGW_GATEWAY_OPTIONS_VERSION }
+/* Designated in C (no -Wmissing-field-initializers noise); C++ code may prefer the _init() function. */
+#ifdef __cplusplus
+#  define LLMGW_GATEWAY_OPTIONS_INIT { LLMGW_GATEWAY_OPTIONS_VERSION }
+#else
+#  define LLMGW_GATEWAY_OPTIONS_INIT { .version = LLMGW_GATEWAY_OPTIONS_VERSION }
+#endif
 
 /** Fill opts with defaults; the twin of LLMGW_GATEWAY_OPTIONS_INIT for FFI. */
 LLMGW_API int llmgw_gateway_options_init(llmgw_gateway_options *opts, unsigned int version);
@@ -86,7 +91,12 @@ typedef struct llmgw_deployment_options {
 } llmgw_deployment_options;
 
 #define LLMGW_DEPLOYMENT_OPTIONS_VERSION 1
-#define LLMGW_DEPLOYMENT_OPTIONS_INIT { LLMGW_DEPLOYMENT_OPTIONS_VERSION }
+/* Designated in C (no -Wmissing-field-initializers noise); C++ code may prefer the _init() function. */
+#ifdef __cplusplus
+#  define LLMGW_DEPLOYMENT_OPTIONS_INIT { LLMGW_DEPLOYMENT_OPTIONS_VERSION }
+#else
+#  define LLMGW_DEPLOYMENT_OPTIONS_INIT { .version = LLMGW_DEPLOYMENT_OPTIONS_VERSION }
+#endif
 
 LLMGW_API int llmgw_deployment_options_init(llmgw_deployment_options *opts, unsigned int version);
 

@@ -47,7 +47,12 @@ typedef struct llmgw_stream_sink {
 } llmgw_stream_sink;
 
 #define LLMGW_STREAM_SINK_VERSION 1
-#define LLMGW_STREAM_SINK_INIT { LLMGW_STREAM_SINK_VERSION }
+/* Designated in C (no -Wmissing-field-initializers noise); C++ code may prefer the _init() function. */
+#ifdef __cplusplus
+#  define LLMGW_STREAM_SINK_INIT { LLMGW_STREAM_SINK_VERSION }
+#else
+#  define LLMGW_STREAM_SINK_INIT { .version = LLMGW_STREAM_SINK_VERSION }
+#endif
 
 LLMGW_API int llmgw_stream_sink_init(llmgw_stream_sink *sink, unsigned int version);
 
