@@ -21,6 +21,7 @@
 
 typedef struct xfer_state {
     llmgw__transfer *t;
+    size_t           sent;          /* request body bytes handed to libcurl */
     size_t           header_lines;
     size_t           header_bytes;
     int64_t          last_data_us;
@@ -150,6 +151,26 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/*
+ * The body goes through a read callback, not CURLOPT_POSTFIELDS, and no seek
+ * callback is set: when a reused connection dies after the request was
+ * written, libcurl cannot rewind and fails with CURLE_SEND_FAIL_REWIND
+ * instead of silently sending the request again. One retry layer: ours.
+ * (A request that never reached the wire is still retried by libcurl on a
+ * fresh connection, which is safe: nothing can have been billed.)
+ */
+static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
+{
+    xfer_state *xs = ud;
+    const llmgw_buf *body = &xs->t->request->body;
+    size_t n = LLMGW_MIN(size * nitems, body->size - xs->sent);
+
+    if (n > 0)
+        memcpy(buf, body->ptr + xs->sent, n);
+    xs->sent += n;
+    return n;
+}
+
 static llmgw__xfer_outcome map_curl(CURLcode rc, llmgw__transfer *t, CURL *e)
 {
     curl_off_t connect_us = 0;
@@ -183,6 +204,8 @@ static llmgw__xfer_outcome map_curl(CURLcode rc, llmgw__transfer *t, CURL *e)
         return LLMGW__XFER_TLS;
     case CURLE_SEND_ERROR:
         return t->got_status ? LLMGW__XFER_RECV : LLMGW__XFER_SEND;
+    case CURLE_SEND_FAIL_REWIND:
+        return LLMGW__XFER_RESET;       /* sent on a reused connection that died: ours to retry */
     case CURLE_PARTIAL_FILE:
         return LLMGW__XFER_PARTIAL;
     case CURLE_FILESIZE_EXCEEDED:
@@ -313,8 +336,10 @@ int llmgw__http_perform(llmgw__pool *pool, llmgw__transfer *t)
     SET(CURLOPT_HTTP_VERSION, insecure ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
     SET(CURLOPT_HTTPHEADER, hdrs);
     if (strcmp(rq->method, "POST") == 0) {
-        SET(CURLOPT_POSTFIELDS, llmgw__buf_cstr(&rq->body));
+        SET(CURLOPT_POST, 1L);
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body.size);
+        SET(CURLOPT_READFUNCTION, on_read);
+        SET(CURLOPT_READDATA, &xs);
     } else {
         SET(CURLOPT_HTTPGET, 1L);
         if (strcmp(rq->method, "GET") != 0)
@@ -369,7 +394,7 @@ int llmgw__http_perform(llmgw__pool *pool, llmgw__transfer *t)
 
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, (char *)NULL);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, (char *)NULL);
+    curl_easy_setopt(e, CURLOPT_READDATA, (void *)NULL);
     llmgw__pool_release(pool, c);
     zeroize_slist(hdrs);
     curl_slist_free_all(hdrs);
