@@ -13,7 +13,10 @@
 
 void llmgw__record_init(llmgw__record *rec)
 {
-    memset(rec, 0, sizeof(*rec));
+    memset(&rec->u, 0, sizeof(rec->u));
+    llmgw__arena_init(&rec->arena, rec->inline_mem, sizeof(rec->inline_mem));
+    rec->trail = rec->inline_trail;
+    rec->trail_cap = LLMGW__RECORD_INLINE_ATTEMPTS;
     rec->u.version = LLMGW_USAGE_VERSION;
     rec->u.operation = "chat";
     rec->u.ttft_us = -1;
@@ -24,8 +27,11 @@ void llmgw__record_dispose(llmgw__record *rec)
     if (rec == NULL)
         return;
     llmgw__arena_dispose(&rec->arena);
-    llmgw__free(rec->trail);
-    memset(rec, 0, sizeof(*rec));
+    if (rec->trail != rec->inline_trail)
+        llmgw__free(rec->trail);
+    rec->trail = rec->inline_trail;
+    rec->trail_cap = LLMGW__RECORD_INLINE_ATTEMPTS;
+    memset(&rec->u, 0, sizeof(rec->u));
 }
 
 int llmgw__record_str(llmgw__record *rec, const char **field, const char *s)
@@ -38,10 +44,13 @@ int llmgw__record_add_attempt(llmgw__record *rec, const llmgw_attempt *a, llmgw_
     llmgw_attempt *slot;
 
     if (rec->u.attempts == rec->trail_cap) {
-        size_t cap = rec->trail_cap ? rec->trail_cap * 2 : 4;
-        llmgw_attempt *t = llmgw__reallocarray(rec->trail, cap, sizeof(*t));
+        size_t cap = rec->trail_cap * 2;
+        llmgw_attempt *t = llmgw__reallocarray(rec->trail == rec->inline_trail ? NULL : rec->trail,
+                                               cap, sizeof(*t));
         if (t == NULL)
             return llmgw__error_oom();
+        if (rec->trail == rec->inline_trail)
+            memcpy(t, rec->inline_trail, sizeof(rec->inline_trail));
         rec->trail = t;
         rec->trail_cap = cap;
     }

@@ -9,11 +9,16 @@
 #include "../core/arena.h"
 #include "../core/json.h"
 
+#define LLMGW__RECORD_INLINE_ATTEMPTS 4
+
+/* Lives in place (its strings point into its own inline storage): never copy it. */
 typedef struct llmgw__record {
     llmgw_usage    u;
     llmgw__arena   arena;
     llmgw_attempt *trail;
     size_t         trail_cap;
+    llmgw_attempt  inline_trail[LLMGW__RECORD_INLINE_ATTEMPTS];
+    max_align_t    inline_mem[48];
 } llmgw__record;
 
 void llmgw__record_init(llmgw__record *rec);

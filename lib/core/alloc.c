@@ -8,6 +8,7 @@
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 static atomic_ulong alloc_counter;
 static atomic_ulong fail_nth;      /* 0 = off */
@@ -95,10 +96,7 @@ char *llmgw__strdup(const char *s)
 
 void llmgw__zeroize(void *p, size_t n)
 {
-    volatile unsigned char *v = p;
-
-    while (n--)
-        *v++ = 0;
+    explicit_bzero(p, n);       /* glibc 2.25+: not optimized away, and fast */
 }
 
 void llmgw__free_secret(char *s)

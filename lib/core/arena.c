@@ -13,6 +13,14 @@ struct llmgw__arena_chunk {
     max_align_t         data[];
 };
 
+void llmgw__arena_init(llmgw__arena *a, void *mem, size_t size)
+{
+    a->head = NULL;
+    a->inline_mem = mem;
+    a->inline_used = 0;
+    a->inline_size = size;
+}
+
 void *llmgw__arena_alloc(llmgw__arena *a, size_t size)
 {
     llmgw__arena_chunk *c = a->head;
@@ -21,6 +29,11 @@ void *llmgw__arena_alloc(llmgw__arena *a, size_t size)
 
     if (need < size)
         return NULL;
+    if (c == NULL && a->inline_mem != NULL && a->inline_size - a->inline_used >= need) {
+        p = a->inline_mem + a->inline_used;
+        a->inline_used += need;
+        return p;
+    }
     if (c == NULL || c->size - c->used < need) {
         size_t cap = need > CHUNK_MIN ? need : CHUNK_MIN;
         if (cap > SIZE_MAX - sizeof(*c))
@@ -65,4 +78,5 @@ void llmgw__arena_dispose(llmgw__arena *a)
         llmgw__free(c);
     }
     a->head = NULL;
+    a->inline_used = 0;
 }

@@ -11,9 +11,14 @@ typedef struct llmgw__arena_chunk llmgw__arena_chunk;
 
 typedef struct llmgw__arena {
     llmgw__arena_chunk *head;
+    char               *inline_mem;    /* caller-owned first block, or NULL */
+    size_t              inline_used, inline_size;
 } llmgw__arena;
 
-#define LLMGW__ARENA_INIT { NULL }
+#define LLMGW__ARENA_INIT { NULL, NULL, 0, 0 }
+
+/* Start with a caller-owned block (it must not move while the arena lives). */
+void  llmgw__arena_init(llmgw__arena *a, void *mem, size_t size);
 
 void *llmgw__arena_alloc(llmgw__arena *a, size_t size);
 /* *out = a copy of s (NULL when s is NULL). 0 or LLMGW_ENOMEM. */

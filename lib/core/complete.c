@@ -24,7 +24,8 @@ typedef struct exec {
     const llmgw_request     *req;
     const llmgw_stream_sink *sink;        /* NULL: not streaming */
     llmgw__delivery          delivery;
-    llmgw__record            rec;
+    llmgw_response          *resp;        /* built in place from the start; its record is the record */
+    llmgw__record           *rec;
     llmgw__candidates        cand;
     bool                    *excluded;
     unsigned int            *retries;
@@ -50,22 +51,24 @@ static int record_init(exec *x)
     size_t i;
     const char **tags;
 
-    llmgw__record_init(&x->rec);
+    if (llmgw__response_alloc(&x->resp) < 0)
+        return LLMGW_ENOMEM;
+    x->rec = &x->resp->rec;
     snprintf(id, sizeof(id), "req_%016llx", (unsigned long long)x->rng);
-    x->rec.u.stream = x->sink != NULL;
-    x->rec.u.start_time_us = x->gw->clock->wall_us(x->gw->clock->self);
-    LLMGW_TRY(llmgw__record_str(&x->rec, &x->rec.u.request_id, id));
-    LLMGW_TRY(llmgw__record_str(&x->rec, &x->rec.u.model_requested, llmgw_request_model(x->req)));
-    LLMGW_TRY(llmgw__record_str(&x->rec, &x->rec.u.customer, x->req->customer));
-    LLMGW_TRY(llmgw__record_str(&x->rec, &x->rec.u.trace_id, x->req->trace_id));
+    x->rec->u.stream = x->sink != NULL;
+    x->rec->u.start_time_us = x->gw->clock->wall_us(x->gw->clock->self);
+    LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.request_id, id));
+    LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.model_requested, llmgw_request_model(x->req)));
+    LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.customer, x->req->customer));
+    LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.trace_id, x->req->trace_id));
     if (x->req->tag_count > 0) {
-        tags = llmgw__arena_alloc(&x->rec.arena, x->req->tag_count * sizeof(*tags));
+        tags = llmgw__arena_alloc(&x->rec->arena, x->req->tag_count * sizeof(*tags));
         if (tags == NULL)
             return llmgw__error_oom();
         for (i = 0; i < x->req->tag_count; i++)
-            LLMGW_TRY(llmgw__record_str(&x->rec, &tags[i], x->req->tags[i]));
-        x->rec.u.tags = tags;
-        x->rec.u.tag_count = x->req->tag_count;
+            LLMGW_TRY(llmgw__record_str(x->rec, &tags[i], x->req->tags[i]));
+        x->rec->u.tags = tags;
+        x->rec->u.tag_count = x->req->tag_count;
     }
     return 0;
 }
@@ -91,7 +94,7 @@ static void exec_dispose(exec *x)
         llmgw__free(x->retries);
     llmgw__candidates_dispose(&x->cand);
     llmgw__answer_dispose(&x->answer);
-    llmgw__record_dispose(&x->rec);
+    llmgw_response_free(x->resp);     /* NULL once delivered */
 }
 
 static int add_trail(exec *x, const llmgw__attempt *a, int64_t wait_us)
@@ -120,7 +123,7 @@ static int add_trail(exec *x, const llmgw__attempt *a, int64_t wait_us)
     t.latency_us = a->latency_us;
     t.wait_us = wait_us;
     t.retry_after_ms = a->outcome.retry_after_ms;
-    return llmgw__record_add_attempt(&x->rec, &t, NULL);
+    return llmgw__record_add_attempt(x->rec, &t, NULL);
 }
 
 /* Deployments that share the failed one's credential cannot help after auth or quota errors. */
@@ -160,7 +163,7 @@ static long next_step(exec *x, size_t cur, const llmgw__outcome *o, int64_t *wai
         if (other >= 0) {
             if (remaining_ms < min_attempt)
                 return -1;
-            x->rec.u.fallbacks++;
+            x->rec->u.fallbacks++;
             return other;
         }
         x->excluded[cur] = was;
@@ -216,21 +219,21 @@ static int run_attempts(exec *x)
         }
         x->last = a.outcome;
         x->have_last = true;
-        LLMGW_TRY(llmgw__record_str(&x->rec, &x->rec.u.provider, a.dep->provider_id));
-        LLMGW_TRY(llmgw__record_str(&x->rec, &x->rec.u.deployment, a.dep->id));
-        LLMGW_TRY(llmgw__record_str(&x->rec, &x->rec.u.api_base, a.dep->api_base));
+        LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.provider, a.dep->provider_id));
+        LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.deployment, a.dep->id));
+        LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.api_base, a.dep->api_base));
         if (a.outcome.status == 0) {
             llmgw__answer_take(&x->answer, &a.reply);
             llmgw__attempt_dispose(&a);
             llmgw__answer_finalize(&x->answer);
-            LLMGW_TRY(llmgw__record_str(&x->rec, &x->rec.u.model,
+            LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.model,
                                         x->answer.model ? x->answer.model : a.dep->model));
             x->success = true;
             return 0;
         }
         llmgw__log(x->gw, LLMGW_LOG_INFO, "attempt %u on %s failed: %s", n + 1, a.dep->id, a.outcome.message);
         llmgw__attempt_dispose(&a);
-        LLMGW_TRY(llmgw__record_str(&x->rec, &x->rec.u.model, a.dep->model));
+        LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.model, a.dep->model));
         cur = next_step(x, (size_t)cur, &x->last, &wait_us);
     }
     return 0;
@@ -238,9 +241,9 @@ static int run_attempts(exec *x)
 
 static void settle(exec *x)
 {
-    llmgw_usage *u = &x->rec.u;
+    llmgw_usage *u = &x->rec->u;
 
-    llmgw__record_sum_tokens(&x->rec);
+    llmgw__record_sum_tokens(x->rec);
     u->latency_us = now_us(x) - x->start_us;
     if (x->sink != NULL && x->delivery.committed)
         u->ttft_us = x->delivery.first_delta_us - x->start_us;
@@ -266,37 +269,45 @@ static int fail(exec *x, int code, int cls, int http, int64_t retry_after, const
                 const char *msg)
 {
     llmgw__error_detail d = { code, cls, http, retry_after, provider };
+    const llmgw_attempt *trail = x->rec ? x->rec->trail : NULL;
+    size_t ntrail = x->rec ? x->rec->u.attempts : 0;
+    char text[1024];
 
-    x->rec.u.status = code;
-    x->rec.u.error_class = cls;
-    llmgw__error_setd(&d, "%s", msg);
-    llmgw__error_set_trail(x->rec.trail, x->rec.u.attempts);
+    snprintf(text, sizeof(text), "%s", msg);     /* msg may live in the error being replaced */
+    if (x->rec != NULL) {
+        x->rec->u.status = code;
+        x->rec->u.error_class = cls;
+    }
+    llmgw__error_setd(&d, "%s", text);
+    llmgw__error_set_trail(trail, ntrail);
     if (x->sink != NULL) {
-        if (x->sink->on_usage != NULL)
-            x->sink->on_usage(&x->rec.u, x->sink->userdata);
+        if (x->sink->on_usage != NULL && x->rec != NULL)
+            x->sink->on_usage(&x->rec->u, x->sink->userdata);
         if (x->sink->on_error != NULL)
             x->sink->on_error(llmgw_error_last(), x->sink->userdata);
     }
-    fire_usage_hook(x, &x->rec.u);
+    if (x->rec != NULL)
+        fire_usage_hook(x, &x->rec->u);
     /* the hooks may have used llmgw on this thread: restore the error */
-    llmgw__error_setd(&d, "%s", msg);
-    llmgw__error_set_trail(x->rec.trail, x->rec.u.attempts);
+    llmgw__error_setd(&d, "%s", text);
+    llmgw__error_set_trail(trail, ntrail);
     return code;
 }
 
 static int deliver(exec *x, llmgw_response **out)
 {
-    llmgw_response *resp = NULL;
+    llmgw_response *resp = x->resp;
     int rc;
 
-    rc = llmgw__record_str(&x->rec, &x->rec.u.response_id, x->answer.id);
+    rc = llmgw__record_str(x->rec, &x->rec->u.response_id, x->answer.id);
     if (rc == 0)
-        rc = llmgw__record_str(&x->rec, &x->rec.u.finish_reason,
+        rc = llmgw__record_str(x->rec, &x->rec->u.finish_reason,
                                llmgw__finish_str(x->answer.finish, x->answer.finish_raw));
     if (rc == 0)
-        rc = llmgw__response_new(&resp, &x->answer, &x->rec);
+        rc = llmgw__response_take_answer(resp, &x->answer);
     if (rc < 0)
         return fail(x, LLMGW_ENOMEM, LLMGW_ERRCLASS_NONE, 0, -1, NULL, "out of memory");
+    x->resp = NULL;
     if (x->sink != NULL) {
         if (x->sink->on_usage != NULL)
             x->sink->on_usage(&resp->rec.u, x->sink->userdata);
@@ -343,7 +354,7 @@ static int execute(llmgw_gateway *gw, const llmgw_request *req, const llmgw_stre
         rc = fail(&x, rc, e->error_class, 0, -1, NULL, e->message);
         goto out;
     }
-    if ((rc = llmgw__record_str(&x.rec, &x.rec.u.group, x.cand.group)) < 0 || (rc = track_init(&x)) < 0) {
+    if ((rc = llmgw__record_str(x.rec, &x.rec->u.group, x.cand.group)) < 0 || (rc = track_init(&x)) < 0) {
         rc = fail(&x, LLMGW_ENOMEM, LLMGW_ERRCLASS_NONE, 0, -1, NULL, "out of memory");
         goto out;
     }
@@ -361,7 +372,7 @@ static int execute(llmgw_gateway *gw, const llmgw_request *req, const llmgw_stre
         rc = deliver(&x, out);
     } else if (x.have_last) {
         rc = fail(&x, x.last.status, x.last.error_class, x.last.http_status, x.last.retry_after_ms,
-                  x.rec.u.provider, x.last.message);
+                  x.rec->u.provider, x.last.message);
     } else {
         rc = fail(&x, LLMGW_EUNAVAILABLE, LLMGW_ERRCLASS_SERVER_ERROR, 0, -1, NULL,
                   "no deployment could be tried");

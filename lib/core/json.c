@@ -8,29 +8,37 @@
 
 #include <math.h>
 
+/* Byte classes for the nesting pre-scan. */
+enum { C_NONE = 0, C_QUOTE, C_OPEN, C_CLOSE, C_BACKSLASH };
+
+static const unsigned char byte_class[256] = {
+    ['"'] = C_QUOTE, ['['] = C_OPEN, ['{'] = C_OPEN, [']'] = C_CLOSE, ['}'] = C_CLOSE,
+    ['\\'] = C_BACKSLASH,
+};
+
 /* Reject nesting deeper than the limit before cJSON recurses into it. */
 static bool depth_ok(const char *s, size_t len)
 {
-    size_t i, depth = 0;
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    size_t depth = 0;
     bool in_str = false;
 
-    for (i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = false;
+    for (; p < end; p++) {
+        unsigned char c = byte_class[*p];
+        if (c == C_NONE)
             continue;
-        }
-        if (c == '"') {
+        if (in_str) {
+            if (c == C_BACKSLASH)
+                p++;
+            else if (c == C_QUOTE)
+                in_str = false;
+        } else if (c == C_QUOTE) {
             in_str = true;
-        } else if (c == '[' || c == '{') {
+        } else if (c == C_OPEN) {
             if (++depth > LLMGW_JSON_MAX_DEPTH)
                 return false;
-        } else if (c == ']' || c == '}') {
-            if (depth > 0)
-                depth--;
+        } else if (c == C_CLOSE && depth > 0) {
+            depth--;
         }
     }
     return true;

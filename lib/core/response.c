@@ -7,26 +7,28 @@
 #include "json.h"
 #include "response.h"
 
-int llmgw__response_new(llmgw_response **out, llmgw__answer *a, llmgw__record *rec)
+int llmgw__response_alloc(llmgw_response **out)
 {
-    llmgw_response *r;
-    size_t i;
+    llmgw_response *r = llmgw__calloc(1, sizeof(*r));
 
-    *out = NULL;
-    r = llmgw__calloc(1, sizeof(*r));
+    *out = r;
     if (r == NULL)
         return llmgw__error_oom();
+    llmgw__record_init(&r->rec);
+    return 0;
+}
+
+int llmgw__response_take_answer(llmgw_response *r, llmgw__answer *a)
+{
+    size_t i;
+
     if (a->ncalls > 0) {
         r->calls = llmgw__calloc(a->ncalls, sizeof(*r->calls));
-        if (r->calls == NULL) {
-            llmgw__free(r);
+        if (r->calls == NULL)
             return llmgw__error_oom();
-        }
     }
     r->a = *a;
     memset(a, 0, sizeof(*a));
-    r->rec = *rec;
-    memset(rec, 0, sizeof(*rec));
     r->created = r->rec.u.start_time_us / 1000000;
     for (i = 0; i < r->a.ncalls; i++) {
         r->calls[i].id = r->a.calls[i].id ? r->a.calls[i].id : "";
@@ -34,7 +36,6 @@ int llmgw__response_new(llmgw_response **out, llmgw__answer *a, llmgw__record *r
         r->calls[i].arguments = llmgw__buf_cstr(&r->a.calls[i].args);
         r->calls[i].arguments_len = r->a.calls[i].args.size;
     }
-    *out = r;
     return 0;
 }
 

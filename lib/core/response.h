@@ -15,8 +15,10 @@ struct llmgw_response {
     int64_t          created;   /* Unix seconds */
 };
 
-/* A new response taking the answer and the record (both left empty). */
-int llmgw__response_new(llmgw_response **out, llmgw__answer *a, llmgw__record *rec);
+/* A new, empty response whose record is initialized in place. */
+int llmgw__response_alloc(llmgw_response **out);
+/* Take the answer (left empty) into the response. */
+int llmgw__response_take_answer(llmgw_response *r, llmgw__answer *a);
 /* The OpenAI chat.completion object. */
 int llmgw__response_json(cJSON **out, const llmgw_response *resp);
 

@@ -72,11 +72,12 @@ static int openai_build_request(llmgw_http_request *out, void *state, const llmg
     LLMGW_TRY(llmgw_http_request_set_url(out, st->cfg->api_base));
     LLMGW_TRY(llmgw_http_request_append_url(out, "/chat/completions"));
     LLMGW_TRY(llmgw_http_request_add_header(out, "Content-Type", "application/json"));
-    LLMGW_TRY(llmgw_http_request_add_header(out, "Accept", stream ? "text/event-stream" : "application/json"));
+    if (stream)
+        LLMGW_TRY(llmgw_http_request_add_header(out, "Accept", "text/event-stream"));
     if (st->cfg->api_key != NULL) {
-        snprintf(auth, sizeof(auth), "Bearer %s", st->cfg->api_key);
+        int n = snprintf(auth, sizeof(auth), "Bearer %s", st->cfg->api_key);
         rc = llmgw_http_request_add_header(out, "Authorization", auth);
-        llmgw__zeroize(auth, sizeof(auth));
+        llmgw__zeroize(auth, n > 0 && (size_t)n < sizeof(auth) ? (size_t)n : sizeof(auth));
         LLMGW_TRY(rc);
     }
     if (st->cfg->organization != NULL)

@@ -6,6 +6,11 @@
  * instead of libcurl's once-a-second progress checks. The body cap is
  * enforced in the write callback on decoded bytes (Debian's libcurl 7.88
  * does not enforce MAXFILESIZE mid-transfer, nor on decompressed sizes).
+ *
+ * SIGPIPE: with CURLOPT_NOSIGNAL libcurl no longer ignores SIGPIPE, but on
+ * Linux every socket write it makes (plain and through its TLS filters)
+ * passes MSG_NOSIGNAL, so a peer closing mid-upload cannot raise it;
+ * tests/integration/test_sigpipe.c keeps that true.
  */
 #include "../core/common.h"
 #include "../core/buf.h"
@@ -14,14 +19,14 @@
 #include "http.h"
 #include "pool.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <strings.h>
 #include <time.h>
 
 typedef struct xfer_state {
     llmgw__transfer *t;
-    size_t           sent;          /* request body bytes handed to libcurl */
+    unsigned int     prereq_calls;
+    bool             resend_refused;
     size_t           header_lines;
     size_t           header_bytes;
     int64_t          last_data_us;
@@ -152,23 +157,26 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 }
 
 /*
- * The body goes through a read callback, not CURLOPT_POSTFIELDS, and no seek
- * callback is set: when a reused connection dies after the request was
- * written, libcurl cannot rewind and fails with CURLE_SEND_FAIL_REWIND
- * instead of silently sending the request again. One retry layer: ours.
- * (A request that never reached the wire is still retried by libcurl on a
- * fresh connection, which is safe: nothing can have been billed.)
+ * Called before each request is sent on a connection. libcurl calls it a
+ * second time in one transfer only when it silently resends the request
+ * after a reused connection died: refuse that, so the attempt ends as a
+ * reset and llmgw's own policy decides (one retry layer; a POST that may
+ * have reached the provider is never sent twice behind the caller's back).
  */
-static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
+static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
+                     int conn_local_port)
 {
     xfer_state *xs = ud;
-    const llmgw_buf *body = &xs->t->request->body;
-    size_t n = LLMGW_MIN(size * nitems, body->size - xs->sent);
 
-    if (n > 0)
-        memcpy(buf, body->ptr + xs->sent, n);
-    xs->sent += n;
-    return n;
+    LLMGW_UNUSED(conn_primary_ip);
+    LLMGW_UNUSED(conn_local_ip);
+    LLMGW_UNUSED(conn_primary_port);
+    LLMGW_UNUSED(conn_local_port);
+    if (++xs->prereq_calls > 1) {
+        xs->resend_refused = true;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    return CURL_PREREQFUNC_OK;
 }
 
 static llmgw__xfer_outcome map_curl(CURLcode rc, llmgw__transfer *t, CURL *e)
@@ -204,8 +212,6 @@ static llmgw__xfer_outcome map_curl(CURLcode rc, llmgw__transfer *t, CURL *e)
         return LLMGW__XFER_TLS;
     case CURLE_SEND_ERROR:
         return t->got_status ? LLMGW__XFER_RECV : LLMGW__XFER_SEND;
-    case CURLE_SEND_FAIL_REWIND:
-        return LLMGW__XFER_RESET;       /* sent on a reused connection that died: ours to retry */
     case CURLE_PARTIAL_FILE:
         return LLMGW__XFER_PARTIAL;
     case CURLE_FILESIZE_EXCEEDED:
@@ -306,7 +312,6 @@ int llmgw__http_perform(llmgw__pool *pool, llmgw__transfer *t)
     xfer_state xs;
     llmgw__conn *c;
     bool insecure = false, ended_by_loop = false;
-    sigset_t pipe_set, old_set;
     CURLcode rc = CURLE_OK;
     size_t i;
     CURL *e;
@@ -336,10 +341,8 @@ int llmgw__http_perform(llmgw__pool *pool, llmgw__transfer *t)
     SET(CURLOPT_HTTP_VERSION, insecure ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
     SET(CURLOPT_HTTPHEADER, hdrs);
     if (strcmp(rq->method, "POST") == 0) {
-        SET(CURLOPT_POST, 1L);
+        SET(CURLOPT_POSTFIELDS, llmgw__buf_cstr(&rq->body));
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body.size);
-        SET(CURLOPT_READFUNCTION, on_read);
-        SET(CURLOPT_READDATA, &xs);
     } else {
         SET(CURLOPT_HTTPGET, 1L);
         if (strcmp(rq->method, "GET") != 0)
@@ -355,6 +358,8 @@ int llmgw__http_perform(llmgw__pool *pool, llmgw__transfer *t)
     SET(CURLOPT_WRITEFUNCTION, on_write);
     SET(CURLOPT_WRITEDATA, &xs);
     SET(CURLOPT_ERRORBUFFER, errbuf);
+    SET(CURLOPT_PREREQFUNCTION, on_prereq);
+    SET(CURLOPT_PREREQDATA, &xs);
 #undef SET
     if (rc != CURLE_OK) {
         llmgw__pool_release(pool, c);
@@ -362,11 +367,6 @@ int llmgw__http_perform(llmgw__pool *pool, llmgw__transfer *t)
         return llmgw__error_setc(LLMGW_ERROR, LLMGW_ERRCLASS_NETWORK, "libcurl setup failed: %s",
                                  curl_easy_strerror(rc));
     }
-
-    /* a peer closing mid-upload must not kill the host with SIGPIPE */
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
 
     if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
         t->outcome = LLMGW__XFER_INTERNAL;
@@ -376,25 +376,18 @@ int llmgw__http_perform(llmgw__pool *pool, llmgw__transfer *t)
         if (!ended_by_loop) {
             if (rc == CURLE_WRITE_ERROR && t->outcome == LLMGW__XFER_OK && xs.error_body_truncated)
                 t->outcome = LLMGW__XFER_OK;           /* error body cut short on purpose */
+            else if (xs.resend_refused)
+                t->outcome = LLMGW__XFER_RESET;        /* the connection died after the request */
             else if (t->outcome == LLMGW__XFER_OK)
                 t->outcome = map_curl(rc, t, e);
         }
         t->curl_code = (int)rc;
     }
 
-    if (!sigismember(&old_set, SIGPIPE)) {
-        sigset_t pending;
-        sigpending(&pending);
-        if (sigismember(&pending, SIGPIPE)) {
-            struct timespec zero = { 0, 0 };
-            sigtimedwait(&pipe_set, NULL, &zero);
-        }
-    }
-    pthread_sigmask(SIG_SETMASK, &old_set, NULL);
-
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, (char *)NULL);
-    curl_easy_setopt(e, CURLOPT_READDATA, (void *)NULL);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, (char *)NULL);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, (void *)NULL);
     llmgw__pool_release(pool, c);
     zeroize_slist(hdrs);
     curl_slist_free_all(hdrs);

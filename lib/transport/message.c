@@ -162,7 +162,8 @@ int llmgw_http_request_add_header(llmgw_http_request *r, const char *name, const
     if (r->header_count >= LLMGW__MAX_REQ_HEADERS)
         return BAD("more than %d request headers", LLMGW__MAX_REQ_HEADERS);
     h = &r->headers[r->header_count];
-    if (llmgw__buf_printf(h, "%s: %s", name, value) < 0) {
+    if (llmgw__buf_grow(h, strlen(name) + strlen(value) + 2) < 0 || llmgw__buf_puts(h, name) < 0 ||
+        llmgw__buf_put(h, ": ", 2) < 0 || llmgw__buf_puts(h, value) < 0) {
         llmgw__buf_dispose_secret(h);
         return llmgw_error_last()->code;
     }
