@@ -162,13 +162,9 @@ int llmgw_gateway_new(llmgw_gateway **out, const llmgw_gateway_options *opts)
 
 static void group_free(llmgw__group *g)
 {
-    size_t i;
-
     if (g == NULL)
         return;
-    for (i = 0; i < g->n; i++)
-        llmgw__deployment_free(g->deps[i]);
-    llmgw__free(g->deps);
+    llmgw__free(g->deps);       /* borrowed: the gateway owns deployments */
     llmgw__free(g->name);
     llmgw__free(g);
 }
@@ -182,6 +178,9 @@ void llmgw_gateway_free(llmgw_gateway *gw)
     for (i = 0; i < gw->ngroups; i++)
         group_free(gw->groups[i]);
     llmgw__free(gw->groups);
+    for (i = 0; i < gw->ndeps; i++)
+        llmgw__deployment_free(gw->deps[i]);
+    llmgw__free(gw->deps);
     llmgw__free(gw->providers);
     llmgw__pool_free(gw->pool);
     llmgw__free(gw->proxy);
@@ -276,12 +275,59 @@ static llmgw__group *find_group(llmgw_gateway *gw, const char *name)
     return NULL;
 }
 
-/* Caller holds gw->lock for writing. Takes d, even on failure. */
+/* Caller holds gw->lock. */
+static llmgw__deployment *find_deployment(llmgw_gateway *gw, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < gw->ndeps; i++)
+        if (strcmp(gw->deps[i]->id, id) == 0)
+            return gw->deps[i];
+    return NULL;
+}
+
+static bool same_settings(const llmgw__deployment *a, const llmgw__deployment *b)
+{
+#define SAME(f) ((a->f == NULL && b->f == NULL) || (a->f && b->f && strcmp(a->f, b->f) == 0))
+    return a->vt == b->vt && SAME(model) && SAME(api_base) && SAME(api_key) && SAME(api_version) &&
+           SAME(organization) && SAME(region) && SAME(aws_access_key_id) && a->weight == b->weight &&
+           a->order == b->order && a->rpm == b->rpm && a->tpm == b->tpm && a->max_parallel == b->max_parallel &&
+           a->timeout_ms == b->timeout_ms && a->stream_timeout_ms == b->stream_timeout_ms &&
+           a->max_input_tokens == b->max_input_tokens && a->custom_prices == b->custom_prices &&
+           a->input_cost_per_token == b->input_cost_per_token &&
+           a->output_cost_per_token == b->output_cost_per_token;
+#undef SAME
+}
+
+/*
+ * Caller holds gw->lock for writing. Takes d, even on failure. The gateway
+ * owns each deployment once; groups borrow them, so the same deployment
+ * (same provider, base URL, model and credential: the unit of health) may
+ * serve several groups and keeps one health record.
+ */
 static int add_to_group(llmgw_gateway *gw, llmgw__deployment *d)
 {
     llmgw__group *g = find_group(gw, d->group);
-    size_t i, j;
+    llmgw__deployment *existing = find_deployment(gw, d->id);
+    size_t i;
 
+    if (existing != NULL) {
+        if (!same_settings(existing, d)) {
+            int rc = llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG,
+                                       "deployment id '%s' is already used by a deployment with other "
+                                       "settings (give one an explicit id)", d->id);
+            llmgw__deployment_free(d);
+            return rc;
+        }
+        for (i = 0; g != NULL && i < g->n; i++) {
+            if (g->deps[i] == existing) {
+                int rc = llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG,
+                                           "deployment '%s' is already in group '%s'", d->id, d->group);
+                llmgw__deployment_free(d);
+                return rc;
+            }
+        }
+    }
     if (g == NULL) {
         llmgw__group **gs;
         if (gw->ngroups == gw->groups_cap) {
@@ -299,17 +345,6 @@ static int add_to_group(llmgw_gateway *gw, llmgw__deployment *d)
         }
         gw->groups[gw->ngroups++] = g;
     }
-    /* deployment ids are unique in a gateway */
-    for (i = 0; i < gw->ngroups; i++) {
-        for (j = 0; j < gw->groups[i]->n; j++) {
-            if (strcmp(gw->groups[i]->deps[j]->id, d->id) == 0) {
-                int rc = llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG,
-                                           "deployment id '%s' is already in use", d->id);
-                llmgw__deployment_free(d);
-                return rc;
-            }
-        }
-    }
     if (g->n == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 4;
         llmgw__deployment **ds = llmgw__reallocarray(g->deps, cap, sizeof(*ds));
@@ -318,7 +353,21 @@ static int add_to_group(llmgw_gateway *gw, llmgw__deployment *d)
         g->deps = ds;
         g->cap = cap;
     }
-    g->deps[g->n++] = d;
+    if (existing == NULL) {
+        if (gw->ndeps == gw->deps_cap) {
+            size_t cap = gw->deps_cap ? gw->deps_cap * 2 : 8;
+            llmgw__deployment **ds = llmgw__reallocarray(gw->deps, cap, sizeof(*ds));
+            if (ds == NULL)
+                goto oom;
+            gw->deps = ds;
+            gw->deps_cap = cap;
+        }
+        gw->deps[gw->ndeps++] = d;
+        existing = d;
+    } else {
+        llmgw__deployment_free(d);
+    }
+    g->deps[g->n++] = existing;
     return 0;
 oom:
     llmgw__deployment_free(d);

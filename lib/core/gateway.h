@@ -21,7 +21,7 @@ typedef int (*llmgw__perform_fn)(llmgw_gateway *gw, const struct llmgw__deployme
 
 typedef struct llmgw__deployment {
     char                        *id;
-    char                        *group;
+    char                        *group;          /* the group it was first added to */
     char                        *provider_id;
     char                        *model;          /* without the provider prefix */
     char                        *api_base;
@@ -68,6 +68,8 @@ struct llmgw_gateway {
     pthread_rwlock_t              lock;          /* groups, deployments, providers */
     llmgw__group                **groups;
     size_t                        ngroups, groups_cap;
+    llmgw__deployment           **deps;          /* every deployment once; groups borrow */
+    size_t                        ndeps, deps_cap;
     const llmgw_provider_vtable **providers;     /* registered by the host */
     size_t                        nproviders;
     atomic_uint_fast64_t          request_seq;
