@@ -14,7 +14,13 @@
 #include <string.h>
 
 static const mock_dialect *const dialects[] = {
+    &mock_dialect_azure,                   /* /openai/deployments/{d}/chat/completions (before openai) */
     &mock_dialect_openai,                  /* /v1/chat/completions, /chat/completions */
+    &mock_dialect_anthropic,               /* /v1/messages */
+    &mock_dialect_gemini,                  /* /v1beta/models/{m}:generateContent, :streamGenerateContent */
+    &mock_dialect_bedrock,                 /* /model/{id}/converse, /converse-stream */
+    &mock_dialect_cohere,                  /* /v2/chat */
+    &mock_dialect_ollama,                  /* /api/chat */
 };
 
 const mock_dialect *mock_dialect_route(const mock_request *req)

@@ -327,6 +327,12 @@ void mock_reject_set(mock_reject *rej, int status, const char *type, const char 
                      const char *fmt, ...) MOCK_PRINTF(5, 6);
 
 extern const mock_dialect mock_dialect_openai;
+extern const mock_dialect mock_dialect_azure;
+extern const mock_dialect mock_dialect_anthropic;
+extern const mock_dialect mock_dialect_gemini;
+extern const mock_dialect mock_dialect_bedrock;
+extern const mock_dialect mock_dialect_cohere;
+extern const mock_dialect mock_dialect_ollama;
 
 /* ---- answer.c ---- */
 /* Fills *a from the step and the parsed request. pad_bytes > 0 appends padding text, split

@@ -1,0 +1,17 @@
+/*
+ * llmgw mock upstream: bedrock dialect. Placeholder: it claims no path yet
+ * (the providers issues add the wire format here).
+ */
+#include "mock_internal.h"
+
+static int bedrock_match(const mock_request *req)
+{
+    (void)req;
+    return 0;
+}
+
+const mock_dialect mock_dialect_bedrock = {
+    .name = "bedrock",
+    .stream_content_type = "text/event-stream",
+    .match = bedrock_match,
+};
