@@ -86,6 +86,13 @@ LLMGW_API int  llmgw_request_set_customer(llmgw_request *req, const char *custom
 LLMGW_API int  llmgw_request_add_tag(llmgw_request *req, const char *tag);
 LLMGW_API int  llmgw_request_set_metadata(llmgw_request *req, const char *key, const char *value);
 LLMGW_API int  llmgw_request_set_trace_id(llmgw_request *req, const char *trace_id);
+/**
+ * Drop request parameters a provider cannot express instead of failing with
+ * LLMGW_EUNSUPPORTED (LiteLLM's drop_params). In JSON: a top-level
+ * "drop_params": true, which is never sent upstream.
+ */
+LLMGW_API int  llmgw_request_set_drop_params(llmgw_request *req, int drop);
+LLMGW_API int  llmgw_request_drop_params(const llmgw_request *req);
 /** A deadline for this request, overriding the gateway's (0 = gateway's). */
 LLMGW_API int  llmgw_request_set_deadline_ms(llmgw_request *req, int64_t deadline_ms);
 

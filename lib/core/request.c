@@ -15,6 +15,14 @@
 
 #define BAD(...) llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_BAD_REQUEST, __VA_ARGS__)
 
+/*
+ * cJSON prints a number with 15 significant digits when that reads back
+ * within a relative DBL_EPSILON, so an integer of 16 digits can change on
+ * the way upstream (9007199254740991 is sent as 9.00719925474099e+15).
+ * Integers up to 10^15 - 1 print exactly.
+ */
+#define MAX_EXACT_INT 999999999999999LL
+
 static const char *const role_names[] = { "system", "user", "assistant", "tool", "developer" };
 
 bool llmgw__has_ctl(const char *s)
@@ -57,6 +65,20 @@ static int role_index(const char *role)
         if (strcmp(role, role_names[i]) == 0)
             return (int)i;
     return -1;
+}
+
+/*
+ * Parse JSON text from the caller. A \u0000 escape is refused: cJSON turns it
+ * into an embedded NUL that would silently cut the string (a model name
+ * "gpt\u0000x" would become "gpt").
+ */
+static cJSON *parse_text(const char *json, size_t len)
+{
+    if (llmgw__json_has_nul_escape(json, len)) {
+        BAD("JSON strings may not contain \\u0000 (a NUL character)");
+        return NULL;
+    }
+    return llmgw__json_parse(json, len, LLMGW_ERRCLASS_BAD_REQUEST);
 }
 
 /* ---- validation ---- */
@@ -252,7 +274,7 @@ int llmgw__request_validate(const cJSON *body)
     LLMGW_TRY(validate_number(body, "top_p", 0, 1));
     LLMGW_TRY(validate_number(body, "presence_penalty", -2, 2));
     LLMGW_TRY(validate_number(body, "frequency_penalty", -2, 2));
-    LLMGW_TRY(validate_integer(body, "seed", -9007199254740991.0, 9007199254740991.0));
+    LLMGW_TRY(validate_integer(body, "seed", (double)-MAX_EXACT_INT, (double)MAX_EXACT_INT));
     LLMGW_TRY(validate_integer(body, "n", 1, 1));
     LLMGW_TRY(validate_stop(cJSON_GetObjectItemCaseSensitive(body, "stop")));
     if ((it = cJSON_GetObjectItemCaseSensitive(body, "tools")) != NULL)
@@ -371,6 +393,18 @@ int llmgw_request_set_metadata(llmgw_request *req, const char *key, const char *
     return llmgw__json_set_item(req->metadata, key, cJSON_CreateString(value));
 }
 
+int llmgw_request_set_drop_params(llmgw_request *req, int drop)
+{
+    LLMGW_CHECK_ARG(req);
+    req->drop_params = drop != 0;
+    return 0;
+}
+
+int llmgw_request_drop_params(const llmgw_request *req)
+{
+    return req != NULL && req->drop_params;
+}
+
 int llmgw_request_set_deadline_ms(llmgw_request *req, int64_t deadline_ms)
 {
     LLMGW_CHECK_ARG(req);
@@ -382,11 +416,27 @@ int llmgw_request_set_deadline_ms(llmgw_request *req, int64_t deadline_ms)
 
 /* ---- caller metadata in JSON: the "llmgw" member ---- */
 
+/* True when obj[key] is absent, null, or of cJSON type `type`. */
+static bool member_is(const cJSON *obj, const char *key, int type)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+    return it == NULL || cJSON_IsNull(it) || (it->type & 0xFF) == type;
+}
+
+static const struct { const char *key; int type; const char *shape; } ext_members[] = {
+    { "customer", cJSON_String, "a string" },
+    { "trace_id", cJSON_String, "a string" },
+    { "tags", cJSON_Array, "an array of strings" },
+    { "metadata", cJSON_Object, "an object of strings" },
+};
+
 static int take_caller_metadata(llmgw_request *req, cJSON *body)
 {
     cJSON *ext = cJSON_DetachItemFromObjectCaseSensitive(body, "llmgw");
     const cJSON *tags, *t, *md, *m;
     const char *s;
+    size_t i;
     int rc = 0;
 
     if (ext == NULL)
@@ -394,6 +444,12 @@ static int take_caller_metadata(llmgw_request *req, cJSON *body)
     if (!cJSON_IsObject(ext)) {
         rc = BAD("\"llmgw\" must be an object");
         goto out;
+    }
+    for (i = 0; i < LLMGW_ARRAY_SIZE(ext_members); i++) {
+        if (!member_is(ext, ext_members[i].key, ext_members[i].type)) {
+            rc = BAD("\"llmgw.%s\" must be %s", ext_members[i].key, ext_members[i].shape);
+            goto out;
+        }
     }
     if ((s = llmgw__json_str(ext, "customer")) != NULL && (rc = llmgw_request_set_customer(req, s)) < 0)
         goto out;
@@ -431,7 +487,7 @@ int llmgw_request_from_json(llmgw_request **out, const char *json, size_t len)
     LLMGW_CHECK_ARG(out);
     *out = NULL;
     LLMGW_CHECK_ARG(json);
-    body = llmgw__json_parse(json, len, LLMGW_ERRCLASS_BAD_REQUEST);
+    body = parse_text(json, len);
     if (body == NULL)
         return llmgw_error_last()->code;
     req = llmgw__calloc(1, sizeof(*req));
@@ -441,6 +497,9 @@ int llmgw_request_from_json(llmgw_request **out, const char *json, size_t len)
     }
     req->body = body;
     if (cJSON_IsObject(body)) {
+        cJSON *dp = cJSON_DetachItemFromObjectCaseSensitive(body, "drop_params");
+        req->drop_params = cJSON_IsTrue(dp);
+        cJSON_Delete(dp);
         cJSON_DeleteItemFromObjectCaseSensitive(body, "stream");
         cJSON_DeleteItemFromObjectCaseSensitive(body, "stream_options");
     }
@@ -719,8 +778,8 @@ int llmgw_request_add_stop(llmgw_request *req, const char *stop)
 int llmgw_request_set_seed(llmgw_request *req, int64_t seed)
 {
     LLMGW_CHECK_ARG(req);
-    if (seed > 9007199254740991LL || seed < -9007199254740991LL)
-        return BAD("seed must fit in 53 bits");
+    if (seed > MAX_EXACT_INT || seed < -MAX_EXACT_INT)
+        return BAD("seed must be in [-(10^15 - 1), 10^15 - 1]");
     return llmgw__json_set_item(req->body, "seed", cJSON_CreateNumber((double)seed));
 }
 
@@ -734,7 +793,7 @@ int llmgw_request_add_tool(llmgw_request *req, const char *name, const char *des
     if (!valid_function_name(name))
         return BAD("function name must match [A-Za-z0-9_.-]{1,128}");
     if (parameters_json != NULL) {
-        params = llmgw__json_parse(parameters_json, strlen(parameters_json), LLMGW_ERRCLASS_BAD_REQUEST);
+        params = parse_text(parameters_json, strlen(parameters_json));
         if (params == NULL)
             return llmgw_error_last()->code;
         if (!cJSON_IsObject(params)) {
@@ -835,7 +894,7 @@ int llmgw_request_set_response_format(llmgw_request *req, int format, const char
         cJSON_Delete(rf);
         return BAD("a JSON schema format needs a name ([A-Za-z0-9_.-]) and a schema");
     }
-    schema = llmgw__json_parse(schema_json, strlen(schema_json), LLMGW_ERRCLASS_BAD_REQUEST);
+    schema = parse_text(schema_json, strlen(schema_json));
     if (schema == NULL || !cJSON_IsObject(schema)) {
         cJSON_Delete(schema);
         cJSON_Delete(rf);
@@ -872,7 +931,8 @@ int llmgw_request_set_user(llmgw_request *req, const char *user)
     return llmgw__json_set_item(req->body, "user", cJSON_CreateString(user));
 }
 
-static const char *const reserved_params[] = { "model", "messages", "stream", "stream_options", "llmgw" };
+static const char *const reserved_params[] = { "model", "messages", "stream", "stream_options", "llmgw",
+                                                "drop_params" };
 
 int llmgw_request_set_param_json(llmgw_request *req, const char *name, const char *json_value)
 {
@@ -890,7 +950,7 @@ int llmgw_request_set_param_json(llmgw_request *req, const char *name, const cha
         cJSON_DeleteItemFromObjectCaseSensitive(req->body, name);
         return 0;
     }
-    value = llmgw__json_parse(json_value, strlen(json_value), LLMGW_ERRCLASS_BAD_REQUEST);
+    value = parse_text(json_value, strlen(json_value));
     if (value == NULL)
         return llmgw_error_last()->code;
     /* validate the whole request with the new value; restore the old one on failure */

@@ -16,6 +16,7 @@ struct llmgw_request {
     size_t   tag_count;
     cJSON   *metadata;       /* object of strings, or NULL */
     int64_t  deadline_ms;
+    bool     drop_params;
 };
 
 /* The canonical body (never NULL for a valid request). */
