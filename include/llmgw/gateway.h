@@ -36,8 +36,33 @@ typedef struct llmgw_gateway_options {
     const char    *proxy;                 /**< NULL: libcurl's environment rules; "": no proxy */
     const char    *ca_path;               /**< CA bundle file; NULL: system default */
     uint64_t       seed;                  /**< jitter RNG seed; 0 = from the clock */
+    /* routing and resilience (docs/resilience.md §b.1 for the defaults) */
+    int            routing_strategy;      /**< LLMGW_ROUTING_* (0: simple-shuffle) */
+    unsigned int   max_fallbacks;         /**< fallback groups tried per request (3, at most 5) */
+    unsigned int   allowed_fails;         /**< consecutive failures that open a breaker (5) */
+    int64_t        cooldown_ms;           /**< base open time of a breaker (30000) */
+    int            breaker_disabled;      /**< non-zero: no circuit breaking */
+    int            retry_budget_percent;  /**< retries allowed per 10 s window, % of requests (10) */
+    int64_t        hedge_after_ms;        /**< > 0: hedge a second deployment after this wait (0: off) */
+    int            drop_params;           /**< drop what a provider cannot express, for every request */
     /* LLMGW_GATEWAY_OPTIONS_VERSION 2 fields go below this line */
 } llmgw_gateway_options;
+
+/** Routing strategies (LiteLLM's names in comments). */
+enum {
+    LLMGW_ROUTING_SIMPLE_SHUFFLE = 0, /**< "simple-shuffle": weighted by weight, else rpm/tpm */
+    LLMGW_ROUTING_LEAST_BUSY     = 1, /**< "least-busy": fewest requests in flight */
+    LLMGW_ROUTING_LATENCY        = 2, /**< "latency-based-routing": lowest EWMA latency per token */
+    LLMGW_ROUTING_USAGE          = 3, /**< "usage-based-routing": most rpm/tpm headroom */
+    LLMGW_ROUTING_COST           = 4  /**< "cost-based-routing": cheapest by price */
+};
+
+/** Fallback kinds. */
+enum {
+    LLMGW_FALLBACK_DEFAULT        = 0, /**< "fallbacks": any failure that may fail over */
+    LLMGW_FALLBACK_CONTEXT_WINDOW = 1, /**< "context_window_fallbacks": only to groups that fit */
+    LLMGW_FALLBACK_CONTENT_POLICY = 2  /**< "content_policy_fallbacks": only on content_policy */
+};
 
 #define LLMGW_GATEWAY_OPTIONS_VERSION 1
 /* Designated in C (no -Wmissing-field-initializers noise); C++ code may prefer the _init() function. */
@@ -105,6 +130,22 @@ LLMGW_API int llmgw_deployment_options_init(llmgw_deployment_options *opts, unsi
  * keys are zeroized when the gateway is freed. Thread-safe.
  */
 LLMGW_API int llmgw_gateway_add_deployment(llmgw_gateway *gw, const llmgw_deployment_options *opts);
+
+/**
+ * When group `from` fails (after its own retries), try group `to`; several
+ * calls add targets in order. Thread-safe.
+ */
+LLMGW_API int llmgw_gateway_add_fallback(llmgw_gateway *gw, int kind, const char *from, const char *to);
+
+/** Let callers ask for `alias` and get group `group` (LiteLLM's model_group_alias). */
+LLMGW_API int llmgw_gateway_add_alias(llmgw_gateway *gw, const char *alias, const char *group);
+
+/**
+ * Retries of the same deployment allowed for one error class (LiteLLM's
+ * retry_policy); -1 restores the default of docs/resilience.md §b.2.
+ * Classes that are never retried (auth, quota, bad_request ...) stay so.
+ */
+LLMGW_API int llmgw_gateway_set_retry_policy(llmgw_gateway *gw, int error_class, int retries);
 
 /** Number of deployments in a group (0 when the group is unknown). */
 LLMGW_API size_t llmgw_gateway_group_size(llmgw_gateway *gw, const char *group);

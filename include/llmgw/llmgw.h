@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "hooks.h"
 #include "gateway.h"
+#include "config.h"
 #include "request.h"
 #include "response.h"
 #include "stream.h"

@@ -139,6 +139,8 @@ int llmgw_gateway_new(llmgw_gateway **out, const llmgw_gateway_options *opts)
     gw->opts.version = LLMGW_GATEWAY_OPTIONS_VERSION;
     fill_defaults(&gw->opts);
     gw->clock = &llmgw__clock_real;
+    for (rc = 0; rc < LLMGW_ERRCLASS__COUNT; rc++)
+        atomic_init(&gw->retry_policy[rc], -1);
     random_bytes(gw->secret, sizeof(gw->secret));
     memcpy(&gw->id_salt, gw->secret, sizeof(gw->id_salt));
     gw->rng_seed = gw->opts.seed ? gw->opts.seed : gw->id_salt ^ 0x5DEECE66Dull;
@@ -182,6 +184,7 @@ void llmgw_gateway_free(llmgw_gateway *gw)
         llmgw__deployment_free(gw->deps[i]);
     llmgw__free(gw->deps);
     llmgw__free(gw->providers);
+    llmgw__routes_dispose(&gw->routes);
     llmgw__pool_free(gw->pool);
     llmgw__free(gw->proxy);
     llmgw__free(gw->ca_path);

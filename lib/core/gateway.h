@@ -9,6 +9,7 @@
 
 #include "common.h"
 #include "clock.h"
+#include "../router/fallback.h"
 
 typedef struct llmgw__pool llmgw__pool;
 typedef struct llmgw__transfer llmgw__transfer;
@@ -70,6 +71,8 @@ struct llmgw_gateway {
     size_t                        ngroups, groups_cap;
     llmgw__deployment           **deps;          /* every deployment once; groups borrow */
     size_t                        ndeps, deps_cap;
+    llmgw__routes                 routes;        /* aliases and fallbacks */
+    atomic_int                    retry_policy[LLMGW_ERRCLASS__COUNT]; /* -1: default */
     const llmgw_provider_vtable **providers;     /* registered by the host */
     size_t                        nproviders;
     atomic_uint_fast64_t          request_seq;
