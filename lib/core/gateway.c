@@ -185,6 +185,7 @@ void llmgw_gateway_free(llmgw_gateway *gw)
     llmgw__free(gw->deps);
     llmgw__free(gw->providers);
     llmgw__routes_dispose(&gw->routes);
+    llmgw__settings_free(gw->settings);
     llmgw__pool_free(gw->pool);
     llmgw__free(gw->proxy);
     llmgw__free(gw->ca_path);

@@ -10,6 +10,7 @@
 #include "common.h"
 #include "clock.h"
 #include "../router/fallback.h"
+#include "../config/settings.h"
 
 typedef struct llmgw__pool llmgw__pool;
 typedef struct llmgw__transfer llmgw__transfer;
@@ -72,6 +73,7 @@ struct llmgw_gateway {
     llmgw__deployment           **deps;          /* every deployment once; groups borrow */
     size_t                        ndeps, deps_cap;
     llmgw__routes                 routes;        /* aliases and fallbacks */
+    llmgw__settings              *settings;      /* from a config file, or NULL */
     atomic_int                    retry_policy[LLMGW_ERRCLASS__COUNT]; /* -1: default */
     const llmgw_provider_vtable **providers;     /* registered by the host */
     size_t                        nproviders;
