@@ -159,26 +159,50 @@ void llmgw_error_clear(void)
     st->pub.retry_after_ms = -1;
 }
 
+/* len, less an incomplete UTF-8 sequence that truncation left at the end of s. */
+static size_t whole_utf8_prefix(const char *s, size_t len)
+{
+    size_t i = len, tail = 0, need;
+    unsigned char lead;
+
+    while (i > 0 && tail < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+        i--;
+        tail++;
+    }
+    if (i == 0)
+        return len;
+    lead = (unsigned char)s[i - 1];
+    need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    return need > 1 && tail + 1 < need ? i - 1 : len;
+}
+
 static int vset(const llmgw__error_detail *d, const char *fmt, va_list ap) LLMGW_PRINTF(2, 0);
 
 static int vset(const llmgw__error_detail *d, const char *fmt, va_list ap)
 {
     errstate *st = &tls_error;
-    char raw[MESSAGE_MAX];
+    char raw[MESSAGE_MAX], provider[sizeof(st->provider)];
+    size_t len;
     int n;
 
-    clear_trail(st);
+    /* format and copy before clearing: the arguments may point into the error being replaced */
     n = vsnprintf(raw, sizeof(raw), fmt, ap);
     if (n < 0)
         raw[0] = '\0';
-    llmgw__redact(st->message, sizeof(st->message), raw, strlen(raw), NULL);
+    len = strlen(raw);
+    if (n >= (int)sizeof(raw))
+        len = whole_utf8_prefix(raw, len);
+    if (d->provider != NULL)
+        snprintf(provider, sizeof(provider), "%s", d->provider);
+    clear_trail(st);
+    llmgw__redact(st->message, sizeof(st->message), raw, len, NULL);
     st->pub.code = d->code;
     st->pub.error_class = d->error_class;
     st->pub.message = st->message;
     st->pub.http_status = d->http_status;
     st->pub.retry_after_ms = d->retry_after_ms;
     if (d->provider != NULL) {
-        snprintf(st->provider, sizeof(st->provider), "%s", d->provider);
+        memcpy(st->provider, provider, sizeof(provider));
         st->pub.provider = st->provider;
     } else {
         st->provider[0] = '\0';

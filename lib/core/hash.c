@@ -59,6 +59,8 @@ void llmgw__sha256_update(llmgw__sha256_ctx *ctx, const void *data, size_t len)
 {
     const unsigned char *p = data;
 
+    if (len == 0)
+        return;             /* data may be NULL: memcpy must not see it */
     ctx->bytes += len;
     if (ctx->fill) {
         size_t take = LLMGW_MIN(len, 64 - ctx->fill);

@@ -8,16 +8,22 @@
 
 #include <math.h>
 
-/* Byte classes for the nesting pre-scan. */
-enum { C_NONE = 0, C_QUOTE, C_OPEN, C_CLOSE, C_BACKSLASH };
+/* Byte classes for the pre-scan. */
+enum { C_NONE = 0, C_QUOTE, C_OPEN, C_CLOSE, C_BACKSLASH, C_NUL };
 
 static const unsigned char byte_class[256] = {
     ['"'] = C_QUOTE, ['['] = C_OPEN, ['{'] = C_OPEN, [']'] = C_CLOSE, ['}'] = C_CLOSE,
-    ['\\'] = C_BACKSLASH,
+    ['\\'] = C_BACKSLASH, [0] = C_NUL,
 };
 
-/* Reject nesting deeper than the limit before cJSON recurses into it. */
-static bool depth_ok(const char *s, size_t len)
+enum { SCAN_OK = 0, SCAN_TOO_DEEP, SCAN_NUL };
+
+/*
+ * Before cJSON sees the text: reject nesting deeper than the limit (cJSON
+ * recurses), and NUL bytes, which are never valid JSON and which cJSON
+ * would take for whitespace or for the end of a string.
+ */
+static int prescan(const char *s, size_t len, size_t *at)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + len;
     size_t depth = 0;
@@ -27,36 +33,49 @@ static bool depth_ok(const char *s, size_t len)
         unsigned char c = byte_class[*p];
         if (c == C_NONE)
             continue;
+        if (c == C_NUL) {
+            *at = (size_t)(p - (const unsigned char *)s);
+            return SCAN_NUL;
+        }
         if (in_str) {
-            if (c == C_BACKSLASH)
-                p++;
-            else if (c == C_QUOTE)
+            if (c == C_BACKSLASH) {
+                if (++p == end)
+                    break;
+            } else if (c == C_QUOTE) {
                 in_str = false;
+            }
         } else if (c == C_QUOTE) {
             in_str = true;
         } else if (c == C_OPEN) {
             if (++depth > LLMGW_JSON_MAX_DEPTH)
-                return false;
+                return SCAN_TOO_DEEP;
         } else if (c == C_CLOSE && depth > 0) {
             depth--;
         }
     }
-    return true;
+    return SCAN_OK;
 }
 
 cJSON *llmgw__json_parse(const char *data, size_t len, int error_class)
 {
     const char *end = NULL;
+    size_t at = 0;
     cJSON *root;
 
     if (data == NULL || len == 0) {
         llmgw__error_setc(LLMGW_EINVAL, error_class, "empty JSON");
         return NULL;
     }
-    if (!depth_ok(data, len)) {
+    switch (prescan(data, len, &at)) {
+    case SCAN_TOO_DEEP:
         llmgw__error_setc(LLMGW_EINVAL, error_class, "JSON nested deeper than %d levels",
                           LLMGW_JSON_MAX_DEPTH);
         return NULL;
+    case SCAN_NUL:
+        llmgw__error_setc(LLMGW_EINVAL, error_class, "invalid JSON: NUL byte at byte %zu of %zu", at, len);
+        return NULL;
+    default:
+        break;
     }
     root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
     if (root == NULL) {
@@ -68,7 +87,7 @@ cJSON *llmgw__json_parse(const char *data, size_t len, int error_class)
     if (end != NULL) {
         while (end < data + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
             end++;
-        if (end < data + len && *end != '\0') {
+        if (end < data + len) {
             cJSON_Delete(root);
             llmgw__error_setc(LLMGW_EINVAL, error_class, "trailing data after JSON value at byte %zu",
                               (size_t)(end - data));
@@ -76,6 +95,20 @@ cJSON *llmgw__json_parse(const char *data, size_t len, int error_class)
         }
     }
     return root;
+}
+
+bool llmgw__json_has_nul_escape(const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < len; i++) {
+        if (s[i] != '\\')
+            continue;
+        if (s[i + 1] == 'u' && len - i >= 6 && memcmp(s + i + 2, "0000", 4) == 0)
+            return true;
+        i++;        /* skip the escaped character (an escaped backslash included) */
+    }
+    return false;
 }
 
 int llmgw__json_print(llmgw_buf *out, const cJSON *item)
@@ -265,7 +298,7 @@ int llmgw_json_number(const llmgw_json *json, double *out)
 
     LLMGW_CHECK_ARG(out);
     if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble))
-        return LLMGW_EINVAL;
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_BAD_REQUEST, "not a finite JSON number");
     *out = j->valuedouble;
     return 0;
 }
@@ -273,7 +306,10 @@ int llmgw_json_number(const llmgw_json *json, double *out)
 int llmgw_json_token_count(const llmgw_json *json, uint64_t *out)
 {
     LLMGW_CHECK_ARG(out);
-    return llmgw__json_token_count(llmgw__json_of(json), out);
+    if (llmgw__json_token_count(llmgw__json_of(json), out) < 0)
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_BAD_REQUEST,
+                                 "not a token count (an integer in [0, 2^40))");
+    return 0;
 }
 
 int llmgw_json_print(llmgw_buf *out, const llmgw_json *json)

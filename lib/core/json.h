@@ -12,6 +12,9 @@
 
 /* Parse len bytes with the nesting limit; NULL with the last error set (class given). */
 cJSON *llmgw__json_parse(const char *data, size_t len, int error_class);
+/* True when a string in the JSON text holds the escape \u0000, which cJSON
+ * turns into an embedded NUL that silently ends the C string. */
+bool   llmgw__json_has_nul_escape(const char *data, size_t len);
 /* Compact text of item appended to out. */
 int    llmgw__json_print(llmgw_buf *out, const cJSON *item);
 /* Number helpers: 0, or LLMGW_EINVAL when absent or not of that shape. */

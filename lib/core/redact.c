@@ -20,9 +20,9 @@ static bool is_alnum(unsigned char c)
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-/* Header names whose value is a credential: mask to the end of the line. */
+/* Header (and JSON member) names whose value is a credential: mask to the end of the line. */
 static const char *const secret_headers[] = {
-    "authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key",
+    "authorization", "proxy-authorization", "x-api-key", "api-key", "api_key", "x-goog-api-key",
     "x-amz-security-token", "ocp-apim-subscription-key",
 };
 
@@ -48,6 +48,17 @@ static void put(out_t *o, const char *s, size_t n)
 {
     while (n-- && o->len + 1 < o->size)
         o->dst[o->len++] = *s++;
+}
+
+/* The visible part of a masked span (ASCII: a name, blanks, quotes, ':' or '='). */
+static void put_visible(out_t *o, const char *s, size_t n)
+{
+    size_t k;
+
+    for (k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)s[k];
+        put(o, c < 0x20 || c == 0x7f ? " " : s + k, 1);
+    }
 }
 
 static bool word_start(const char *src, size_t i)
@@ -76,7 +87,7 @@ static size_t match_secret(const char *src, size_t len, size_t i, size_t *keep,
         size_t hl = strlen(secret_headers[k]);
         if (hl < len - i && strncasecmp(src + i, secret_headers[k], hl) == 0) {
             j = i + hl;
-            while (j < len && (src[j] == ' ' || src[j] == '\t' || src[j] == '"'))
+            while (j < len && (src[j] == ' ' || src[j] == '\t' || src[j] == '"' || src[j] == '\''))
                 j++;
             if (j < len && (src[j] == ':' || src[j] == '=')) {
                 j++;
@@ -142,7 +153,7 @@ size_t llmgw__redact(char *dst, size_t dstsize, const char *src, size_t srclen,
         size_t keep = 0, n = match_secret(src, srclen, i, &keep, secrets);
 
         if (n > 0) {
-            put(&o, src + i, keep);
+            put_visible(&o, src + i, keep);
             put(&o, MASK, strlen(MASK));
             i += n;
             continue;

@@ -122,6 +122,11 @@ static int append_and_deliver(llmgw_reply *r, llmgw_buf *b, const char *s, size_
     if (r->a.text.size + r->a.reasoning.size + len > r->max_text)
         return too_big();
     LLMGW_TRY(llmgw__utf8_append_sanitized(b, s, len));
+    if (r->a.text.size + r->a.reasoning.size > r->max_text) {
+        b->size = before;           /* U+FFFD replacements made it grow past the cap */
+        b->ptr[before] = '\0';
+        return too_big();
+    }
     if (r->delivery != NULL && cb != NULL) {
         mark_committed(r->delivery, llmgw__mono_us());
         if (cb(b->ptr + before, b->size - before, r->delivery->sink->userdata) != 0)
@@ -154,7 +159,7 @@ int llmgw_reply_tool_call(llmgw_reply *r, size_t index, const char *id, const ch
                           const char *arguments, size_t arguments_len)
 {
     llmgw__tool_call *tc;
-    bool first = false;
+    bool new_id = false, new_name = false;
     size_t before;
 
     LLMGW_CHECK_ARG(r);
@@ -175,12 +180,12 @@ int llmgw_reply_tool_call(llmgw_reply *r, size_t index, const char *id, const ch
     if (id != NULL && tc->id == NULL) {
         if ((tc->id = llmgw__strdup(id)) == NULL)
             return llmgw__error_oom();
-        first = true;
+        new_id = true;
     }
     if (name != NULL && tc->name == NULL) {
         if ((tc->name = llmgw__strdup(name)) == NULL)
             return llmgw__error_oom();
-        first = true;
+        new_name = true;
     }
     if (tc->args.size + arguments_len > LLMGW__MAX_TOOL_ARGS)
         return llmgw__error_setc(LLMGW_EUNAVAILABLE, LLMGW_ERRCLASS_SERVER_ERROR,
@@ -189,14 +194,14 @@ int llmgw_reply_tool_call(llmgw_reply *r, size_t index, const char *id, const ch
     if (arguments_len > 0)
         LLMGW_TRY(llmgw__utf8_append_sanitized(&tc->args, arguments, arguments_len));
     else
-        LLMGW_TRY(llmgw__buf_grow(&tc->args, 0));
-    if (r->delivery != NULL && (first || tc->args.size > before)) {
+        LLMGW_TRY(llmgw__buf_put(&tc->args, "", 0));    /* allocated and terminated */
+    if (r->delivery != NULL && (new_id || new_name || tc->args.size > before)) {
         llmgw_tool_call_delta d;
         mark_committed(r->delivery, llmgw__mono_us());
         if (r->delivery->sink->on_tool_call != NULL) {
             d.index = index;
-            d.id = first ? tc->id : NULL;
-            d.name = first ? tc->name : NULL;
+            d.id = new_id ? tc->id : NULL;          /* each delivered once */
+            d.name = new_name ? tc->name : NULL;
             d.arguments = tc->args.ptr + before;
             d.arguments_len = tc->args.size - before;
             if (r->delivery->sink->on_tool_call(&d, r->delivery->sink->userdata) != 0)

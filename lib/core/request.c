@@ -932,7 +932,7 @@ int llmgw_request_set_user(llmgw_request *req, const char *user)
 }
 
 static const char *const reserved_params[] = { "model", "messages", "stream", "stream_options", "llmgw",
-                                                "drop_params" };
+                                               "drop_params" };
 
 int llmgw_request_set_param_json(llmgw_request *req, const char *name, const char *json_value)
 {

@@ -100,8 +100,10 @@ void llmgw__classify_transport(llmgw__outcome *o, llmgw__xfer_outcome x)
     case LLMGW__XFER_SEND:
     case LLMGW__XFER_RESET:
     case LLMGW__XFER_RECV:
-    case LLMGW__XFER_PARTIAL:
         set(o, LLMGW_ERRCLASS_NETWORK, LLMGW__RETRY_YES, true, true);
+        break;
+    case LLMGW__XFER_PARTIAL:
+        set(o, LLMGW_ERRCLASS_NETWORK, LLMGW__RETRY_ONCE, true, true);      /* likely truncation */
         break;
     case LLMGW__XFER_TIMEOUT_CONNECT:
         o->sent = false;
@@ -152,52 +154,46 @@ static int month_index(const char *m)
     return -1;
 }
 
+/* The n decimal digits at s as a number, or -1. */
+static int fixed_digits(const char *s, size_t n)
+{
+    int v = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
 /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" -> Unix seconds, or -1. */
 static int64_t parse_http_date(const char *s)
 {
-    char mon[4];
-    int day, year, hh, mm, ss, consumed = 0;
-    struct tm tm;
     const char *comma = strchr(s, ',');
-    char *end;
-    long v;
+    int day, mon, year, hh, mm, ss;
+    struct tm tm;
 
-    if (comma == NULL)
+    /* after the day name: "06 Nov 1994 08:49:37 GMT", fixed positions */
+    if (comma == NULL || comma[1] != ' ' || strlen(comma + 2) != 24)
         return -1;
-    s = comma + 1;
-    while (*s == ' ')
-        s++;
-    v = strtol(s, &end, 10);
-    if (end == s || *end != ' ')
+    s = comma + 2;
+    if (s[2] != ' ' || s[6] != ' ' || s[11] != ' ' || s[14] != ':' || s[17] != ':' ||
+        strcmp(s + 20, " GMT") != 0)
         return -1;
-    day = (int)v;
-    s = end + 1;
-    if (strlen(s) < 4)
-        return -1;
-    memcpy(mon, s, 3);
-    mon[3] = '\0';
-    s += 3;
-    if (*s++ != ' ')
-        return -1;
-    v = strtol(s, &end, 10);
-    if (end == s || *end != ' ')
-        return -1;
-    year = (int)v;
-    s = end + 1;
-    if (strlen(s) < 8 || s[2] != ':' || s[5] != ':')
-        return -1;
-    hh = (s[0] - '0') * 10 + (s[1] - '0');
-    mm = (s[3] - '0') * 10 + (s[4] - '0');
-    ss = (s[6] - '0') * 10 + (s[7] - '0');
-    consumed = 8;
-    if (strcmp(s + consumed, " GMT") != 0)
-        return -1;
-    if (month_index(mon) < 0 || day < 1 || day > 31 || year < 1970 || year > 9999 || hh > 23 ||
-        mm > 59 || ss > 60)
+    day = fixed_digits(s, 2);
+    mon = month_index(s + 3);
+    year = fixed_digits(s + 7, 4);
+    hh = fixed_digits(s + 12, 2);
+    mm = fixed_digits(s + 15, 2);
+    ss = fixed_digits(s + 18, 2);
+    if (day < 1 || day > 31 || mon < 0 || year < 1970 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
+        ss < 0 || ss > 60)
         return -1;
     memset(&tm, 0, sizeof(tm));
     tm.tm_year = year - 1900;
-    tm.tm_mon = month_index(mon);
+    tm.tm_mon = mon;
     tm.tm_mday = day;
     tm.tm_hour = hh;
     tm.tm_min = mm;
@@ -205,26 +201,55 @@ static int64_t parse_http_date(const char *s)
     return (int64_t)timegm(&tm);
 }
 
+/*
+ * "digits[.digits]" times scale (1000: seconds to ms), blanks around it
+ * allowed; -1 when not of that form or when the whole part exceeds max.
+ * No sign, exponent or hex, and independent of LC_NUMERIC (strtod reads
+ * "1.5" as 1 in a comma-decimal locale).
+ */
+static int64_t parse_decimal(const char *v, int64_t scale, int64_t max)
+{
+    int64_t whole = 0, frac = 0, unit = scale;
+    bool any = false;
+
+    if (v == NULL)
+        return -1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    for (; *v >= '0' && *v <= '9'; v++, any = true) {
+        if (whole > max)
+            return -1;
+        whole = whole * 10 + (*v - '0');
+    }
+    if (!any)
+        return -1;
+    if (*v == '.') {
+        if (v[1] < '0' || v[1] > '9')
+            return -1;
+        for (v++; *v >= '0' && *v <= '9'; v++) {
+            if (unit >= 10) {
+                unit /= 10;
+                frac += (*v - '0') * unit;
+            }
+        }
+    }
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (*v != '\0' || whole > max)
+        return -1;
+    return whole * scale + frac;
+}
+
 int64_t llmgw__parse_retry_after(const char *v, int64_t now_wall_us)
 {
-    char *end;
-    double secs;
     int64_t when;
 
     if (v == NULL)
         return -1;
     while (*v == ' ')
         v++;
-    if (*v == '\0')
-        return -1;
-    if ((*v >= '0' && *v <= '9') || *v == '.') {
-        secs = strtod(v, &end);
-        while (*end == ' ')
-            end++;
-        if (*end != '\0' || !isfinite(secs) || secs < 0 || secs > 1e9)
-            return -1;
-        return (int64_t)(secs * 1000.0);
-    }
+    if (*v >= '0' && *v <= '9')
+        return parse_decimal(v, 1000, 1000000000);     /* seconds, fractions allowed */
     when = parse_http_date(v);
     if (when < 0)
         return -1;
@@ -234,17 +259,7 @@ int64_t llmgw__parse_retry_after(const char *v, int64_t now_wall_us)
 
 static int64_t parse_ms(const char *v)
 {
-    char *end;
-    double ms;
-
-    if (v == NULL || *v == '\0')
-        return -1;
-    ms = strtod(v, &end);
-    while (*end == ' ')
-        end++;
-    if (end == v || *end != '\0' || !isfinite(ms) || ms < 0 || ms > 1e12)
-        return -1;
-    return (int64_t)ms;
+    return parse_decimal(v, 1, 1000000000000LL);
 }
 
 int64_t llmgw__retry_after_ms(const llmgw_http_response *r, int64_t now_wall_us)

@@ -12,6 +12,12 @@ static int rank(const llmgw__deployment *d)
     return d->order > 0 ? d->order : INT_MAX;
 }
 
+/* A weight that is not positive counts as 1, as a configured 0 does (deployment.c). */
+static uint64_t weight(const llmgw__deployment *d)
+{
+    return d->weight > 0 ? (uint64_t)d->weight : 1;
+}
+
 long llmgw__select(const llmgw__candidates *c, const bool *excluded, uint64_t *rng)
 {
     int best = INT_MAX;
@@ -30,14 +36,14 @@ long llmgw__select(const llmgw__candidates *c, const bool *excluded, uint64_t *r
         return -1;
     for (i = 0; i < c->n; i++)
         if (!excluded[i] && rank(c->deps[i]) == best)
-            total += (uint64_t)c->deps[i]->weight;
+            total += weight(c->deps[i]);
     pick = llmgw__rand_below(rng, total);
     for (i = 0; i < c->n; i++) {
         if (excluded[i] || rank(c->deps[i]) != best)
             continue;
-        if (pick < (uint64_t)c->deps[i]->weight)
+        if (pick < weight(c->deps[i]))
             return (long)i;
-        pick -= (uint64_t)c->deps[i]->weight;
+        pick -= weight(c->deps[i]);
     }
     return -1;
 }

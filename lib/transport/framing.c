@@ -115,6 +115,13 @@ static int sse_line(void *ud, const char *line, size_t len)
     size_t name_len, value_len;
     int rc;
 
+    if (!p->started) {
+        p->started = true;
+        if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {     /* U+FEFF starting the stream */
+            line += 3;
+            len -= 3;
+        }
+    }
     if (len == 0) {
         if (p->has_data) {
             p->events++;

@@ -36,6 +36,7 @@ typedef struct llmgw__sse {
     llmgw_buf      data;
     llmgw_buf      event;
     bool           has_data;
+    bool           started;    /* the first line was seen (a leading BOM is dropped from it) */
     size_t         max_event;
     uint64_t       events;
     llmgw__sse_cb  cb;

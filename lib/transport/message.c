@@ -73,6 +73,8 @@ int llmgw__url_encode(llmgw_buf *out, const char *s, size_t len)
     static const char hex[] = "0123456789ABCDEF";
     size_t i;
 
+    if (len > SIZE_MAX / 3)
+        return llmgw__error_oom();
     LLMGW_TRY(llmgw__buf_grow(out, len * 3));
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -287,6 +289,27 @@ const char *llmgw_http_response_body(const llmgw_http_response *in, size_t *len_
 
 /* ---- URL checks ---- */
 
+/* "127.a.b.c" with four decimal octets (no leading zeros, each <= 255): never a DNS name. */
+static bool ipv4_loopback(const char *h, size_t len)
+{
+    size_t i = 4, octets = 1;
+
+    if (len < 7 || memcmp(h, "127.", 4) != 0)
+        return false;
+    while (octets < 4) {
+        size_t start = i;
+        unsigned v = 0;
+        while (i < len && h[i] >= '0' && h[i] <= '9' && i - start < 3)
+            v = v * 10 + (unsigned)(h[i++] - '0');
+        if (i == start || v > 255 || (h[start] == '0' && i - start > 1))
+            return false;
+        octets++;
+        if (octets < 4 && (i >= len || h[i++] != '.'))
+            return false;
+    }
+    return i == len;
+}
+
 bool llmgw__host_is_loopback(const char *host, size_t len)
 {
     if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
@@ -295,17 +318,7 @@ bool llmgw__host_is_loopback(const char *host, size_t len)
         return true;
     if (len == 3 && memcmp(host, "::1", 3) == 0)
         return true;
-    if (len >= 7 && strncmp(host, "127.", 4) == 0) {
-        size_t i, dots = 0;
-        for (i = 4; i < len; i++) {
-            if (host[i] == '.')
-                dots++;
-            else if (host[i] < '0' || host[i] > '9')
-                return false;
-        }
-        return dots == 2;
-    }
-    return false;
+    return ipv4_loopback(host, len);
 }
 
 int llmgw__url_check(const char *url, bool *insecure_out)
@@ -344,6 +357,19 @@ int llmgw__url_check(const char *url, bool *insecure_out)
     }
     if (p == host)
         return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "URL has no host");
+    if (p < end) {      /* only ":port" may follow the host */
+        const char *q = p + 1;
+        unsigned long port = 0;
+        if (*p != ':' || q == end || end - q > 5)
+            return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "bad host or port in URL");
+        for (; q < end; q++) {
+            if (*q < '0' || *q > '9')
+                return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "bad port in URL");
+            port = port * 10 + (unsigned long)(*q - '0');
+        }
+        if (port == 0 || port > 65535)
+            return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "bad port in URL");
+    }
     if (!https) {
         if (!llmgw__host_is_loopback(host, (size_t)(p - host)))
             return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG,
