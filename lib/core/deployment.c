@@ -25,6 +25,10 @@ void llmgw__deployment_free(llmgw__deployment *d)
         return;
     if (d->state != NULL && d->vt != NULL && d->vt->cleanup != NULL)
         d->vt->cleanup(d->state);
+    if (d->runtime_ready) {
+        llmgw__health_dispose(&d->health);
+        llmgw__limiter_dispose(&d->limiter);
+    }
     llmgw__free(d->state);
     cJSON_Delete(d->params);
     llmgw__free(d->id);
@@ -133,10 +137,37 @@ static int resolve_base(llmgw__deployment *d, const char *given)
     return 0;
 }
 
+typedef struct aws_settings {
+    const char *region, *access_key_id, *secret_access_key, *session_token;
+} aws_settings;
+
+/*
+ * AWS providers (event-stream framing: bedrock) fall back to the standard
+ * AWS variables for what the options leave out: AWS_REGION or
+ * AWS_DEFAULT_REGION; then, unless the options give a key or an access key,
+ * a Bedrock API key (AWS_BEARER_TOKEN_BEDROCK, sent as a bearer token) or
+ * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. The
+ * values are copied like configured ones, so redaction knows the secrets.
+ */
+static void aws_env(aws_settings *a, const llmgw_deployment_options *o, const char **key)
+{
+    if (a->region == NULL)
+        a->region = env_first("AWS_REGION,AWS_DEFAULT_REGION");
+    if (*key != NULL || o->aws_access_key_id != NULL || o->aws_secret_access_key != NULL)
+        return;
+    if ((*key = env_first("AWS_BEARER_TOKEN_BEDROCK")) != NULL)
+        return;
+    a->access_key_id = env_first("AWS_ACCESS_KEY_ID");
+    a->secret_access_key = env_first("AWS_SECRET_ACCESS_KEY");
+    if (a->session_token == NULL && a->access_key_id != NULL)
+        a->session_token = env_first("AWS_SESSION_TOKEN");
+}
+
 int llmgw__deployment_new(llmgw__deployment **out, llmgw_gateway *gw, const llmgw_deployment_options *o)
 {
     llmgw__deployment *d;
     const char *model = o->model, *slash, *key, *ver;
+    aws_settings aws = { o->region, o->aws_access_key_id, o->aws_secret_access_key, o->aws_session_token };
     char provider[64];
     int rc;
 
@@ -176,15 +207,17 @@ int llmgw__deployment_new(llmgw__deployment **out, llmgw_gateway *gw, const llmg
     ver = o->api_version;
     if (ver == NULL && d->vt->env_api_version != NULL)
         ver = env_first(d->vt->env_api_version);
+    if (d->vt->stream_framing == LLMGW_FRAMING_AWS_EVENTSTREAM)
+        aws_env(&aws, o, &key);
     if ((rc = dup_checked(&d->provider_id, "provider", provider)) < 0 ||
         (rc = dup_checked(&d->model, "model", model)) < 0 ||
         (rc = dup_checked(&d->api_key, "api_key", key)) < 0 ||
         (rc = dup_checked(&d->api_version, "api_version", ver)) < 0 ||
         (rc = dup_checked(&d->organization, "organization", o->organization)) < 0 ||
-        (rc = dup_checked(&d->region, "region", o->region)) < 0 ||
-        (rc = dup_checked(&d->aws_access_key_id, "aws_access_key_id", o->aws_access_key_id)) < 0 ||
-        (rc = dup_checked(&d->aws_secret_access_key, "aws_secret_access_key", o->aws_secret_access_key)) < 0 ||
-        (rc = dup_checked(&d->aws_session_token, "aws_session_token", o->aws_session_token)) < 0 ||
+        (rc = dup_checked(&d->region, "region", aws.region)) < 0 ||
+        (rc = dup_checked(&d->aws_access_key_id, "aws_access_key_id", aws.access_key_id)) < 0 ||
+        (rc = dup_checked(&d->aws_secret_access_key, "aws_secret_access_key", aws.secret_access_key)) < 0 ||
+        (rc = dup_checked(&d->aws_session_token, "aws_session_token", aws.session_token)) < 0 ||
         (rc = dup_checked(&d->group, "group", o->group ? o->group : o->model)) < 0 ||
         (rc = resolve_base(d, o->api_base)) < 0)
         goto fail;
@@ -205,6 +238,23 @@ int llmgw__deployment_new(llmgw__deployment **out, llmgw_gateway *gw, const llmg
         d->secrets[ns] = NULL;
     }
     d->weight = o->weight > 0 ? o->weight : 1;
+    d->weight_set = o->weight > 0 ? o->weight : 0;
+    if (o->weight < 0 || o->rpm < 0 || o->tpm < 0 || o->max_parallel_requests < 0 || o->timeout_ms < 0 ||
+        o->stream_timeout_ms < 0 || o->max_input_tokens < 0 || o->order < 0) {
+        rc = CFG("deployment '%s/%s': weight, order, rpm, tpm, max_parallel_requests, timeouts and "
+                 "max_input_tokens must be >= 0", d->provider_id, d->model);
+        goto fail;
+    }
+    if (o->custom_prices && (!(o->input_cost_per_token >= 0) || !(o->output_cost_per_token >= 0) ||
+                             o->input_cost_per_token > 1 || o->output_cost_per_token > 1)) {
+        rc = CFG("deployment '%s/%s': prices per token must be in [0, 1] USD", d->provider_id, d->model);
+        goto fail;
+    }
+    if (llmgw__health_init(&d->health) < 0 || llmgw__limiter_init(&d->limiter) < 0) {
+        rc = llmgw__error_oom();
+        goto fail;
+    }
+    d->runtime_ready = true;
     d->order = o->order;
     d->rpm = o->rpm;
     d->tpm = o->tpm;

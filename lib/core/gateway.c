@@ -81,7 +81,13 @@ static void fill_defaults(llmgw_gateway_options *o)
     DEF(max_attempts, DEFAULT_MAX_ATTEMPTS);
     DEF(pool_size, 64);
     DEF(log_level, LLMGW_LOG_WARN);
+    DEF(max_fallbacks, 3);
+    DEF(allowed_fails, 5);
+    DEF(cooldown_ms, 30000);
+    DEF(retry_budget_percent, 10);
 #undef DEF
+    if (o->max_fallbacks > 5)
+        o->max_fallbacks = 5;
     if (o->max_attempts > HARD_MAX_ATTEMPTS)
         o->max_attempts = HARD_MAX_ATTEMPTS;
 }
@@ -91,6 +97,13 @@ static int check_options(const llmgw_gateway_options *o)
     if (o->deadline_ms < 0 || o->connect_timeout_ms < 0 || o->first_byte_timeout_ms < 0 ||
         o->idle_timeout_ms < 0 || o->attempt_timeout_ms < 0)
         return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "timeouts must be >= 0");
+    if (o->routing_strategy < LLMGW_ROUTING_SIMPLE_SHUFFLE || o->routing_strategy > LLMGW_ROUTING_COST)
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "unknown routing strategy %d",
+                                 o->routing_strategy);
+    if (o->cooldown_ms < 0 || o->hedge_after_ms < 0 || o->retry_budget_percent < 0 ||
+        o->retry_budget_percent > 100)
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG,
+                                 "cooldown_ms and hedge_after_ms must be >= 0, retry_budget_percent in [0, 100]");
     if (o->log_level < 0 || o->log_level > LLMGW_LOG_DEBUG)
         return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "log_level out of range");
     if ((o->proxy && llmgw__has_ctl(o->proxy)) || (o->ca_path && llmgw__has_ctl(o->ca_path)))
@@ -139,6 +152,15 @@ int llmgw_gateway_new(llmgw_gateway **out, const llmgw_gateway_options *opts)
     gw->opts.version = LLMGW_GATEWAY_OPTIONS_VERSION;
     fill_defaults(&gw->opts);
     gw->clock = &llmgw__clock_real;
+    gw->health_cfg.allowed_fails = gw->opts.allowed_fails;
+    gw->health_cfg.cooldown_us = gw->opts.cooldown_ms * 1000;
+    gw->health_cfg.max_open_us = 300 * 1000000LL;
+    gw->health_cfg.disabled = gw->opts.breaker_disabled != 0;
+    if (llmgw__retry_budget_init(&gw->retry_budget) < 0) {
+        pthread_rwlock_destroy(&gw->lock);
+        llmgw__free(gw);
+        return llmgw__error_oom();
+    }
     for (rc = 0; rc < LLMGW_ERRCLASS__COUNT; rc++)
         atomic_init(&gw->retry_policy[rc], -1);
     random_bytes(gw->secret, sizeof(gw->secret));
@@ -190,6 +212,7 @@ void llmgw_gateway_free(llmgw_gateway *gw)
     llmgw__free(gw->proxy);
     llmgw__free(gw->ca_path);
     pthread_rwlock_destroy(&gw->lock);
+    llmgw__retry_budget_dispose(&gw->retry_budget);
     llmgw__zeroize(gw->secret, sizeof(gw->secret));
     llmgw__free(gw);
 }
@@ -435,15 +458,17 @@ void llmgw__candidates_dispose(llmgw__candidates *c)
     c->n = 0;
 }
 
-int llmgw__gateway_resolve(llmgw_gateway *gw, const char *model, llmgw__candidates *out)
+int llmgw__gateway_resolve(llmgw_gateway *gw, const char *requested, llmgw__candidates *out)
 {
     llmgw_deployment_options o;
     llmgw__deployment *d;
     llmgw__group *g;
+    char model[257];
     int rc = 0;
 
     memset(out, 0, sizeof(*out));
     pthread_rwlock_rdlock(&gw->lock);
+    snprintf(model, sizeof(model), "%s", llmgw__routes_alias(&gw->routes, requested));
     g = find_group(gw, model);
     if (g != NULL)
         rc = snapshot(g, out);

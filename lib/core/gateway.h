@@ -11,6 +11,8 @@
 #include "clock.h"
 #include "../router/fallback.h"
 #include "../config/settings.h"
+#include "../router/health.h"
+#include "../router/ratelimit.h"
 
 typedef struct llmgw__pool llmgw__pool;
 typedef struct llmgw__transfer llmgw__transfer;
@@ -41,7 +43,8 @@ typedef struct llmgw__deployment {
     llmgw__perform_fn            perform;
     const char                  *secrets[4];     /* for redaction, NULL-terminated */
     /* routing */
-    int                          weight;
+    int                          weight;         /* effective (>= 1) */
+    int                          weight_set;     /* as configured, 0 = unset */
     int                          order;
     int64_t                      rpm, tpm;
     int                          max_parallel;
@@ -53,6 +56,9 @@ typedef struct llmgw__deployment {
     double                       output_cost_per_token;
     /* runtime */
     atomic_int                   in_flight;
+    llmgw__health                health;
+    llmgw__limiter               limiter;
+    bool                         runtime_ready;  /* health and limiter initialized */
 } llmgw__deployment;
 
 typedef struct llmgw__group {
@@ -78,6 +84,8 @@ struct llmgw_gateway {
     const llmgw_provider_vtable **providers;     /* registered by the host */
     size_t                        nproviders;
     atomic_uint_fast64_t          request_seq;
+    llmgw__retry_budget           retry_budget;
+    llmgw__health_cfg             health_cfg;
     uint64_t                      id_salt;
     uint64_t                      rng_seed;
     unsigned char                 secret[32];    /* per-gateway key for fingerprints */

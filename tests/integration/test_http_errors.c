@@ -71,8 +71,9 @@ static void test_status_mapping(void **state)
     int cls, rc;
 
     (void)state;
-    start_one(&t, 1);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        /* a fresh deployment per case: auth, quota, not-found and 429 answers hold a deployment */
+        start_one(&t, 1);
         rc = fails_with(&t, cases[i].script, &cls);
         if (rc != cases[i].code || cls != cases[i].cls || llmgw_error_last()->http_status != cases[i].http)
             fail_msg("case %zu (%s): rc %d class %s http %d; message: %s", i, cases[i].script, rc,
@@ -81,9 +82,9 @@ static void test_status_mapping(void **state)
         assert_int_equal(llmgw_error_last()->attempt_count, 1);
         assert_non_null(llmgw_error_last()->attempts);
         assert_int_equal(llmgw_error_last()->attempts[0].http_status, cases[i].http);
+        assert_int_equal(t.usage_records, 1);
+        itest_stop(&t);
     }
-    assert_int_equal(t.usage_records, (int)(sizeof(cases) / sizeof(cases[0])));
-    itest_stop(&t);
 }
 
 /* 503, 503, 200: three attempts on the one deployment, backoff in between, one success. */
@@ -154,14 +155,13 @@ static void test_not_retried(void **state)
     int cls;
 
     (void)state;
-    start_one(&t, 3);
     for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
-        mock_server_reset(t.srv);
+        start_one(&t, 3);
         fails_with(&t, scripts[i], &cls);
         if (itest_request_count(&t, "e") != 1)
             fail_msg("%s was sent %d times", scripts[i], itest_request_count(&t, "e"));
+        itest_stop(&t);
     }
-    itest_stop(&t);
 }
 
 static void test_malformed_body_retried_once(void **state)
@@ -362,6 +362,8 @@ static void test_key_never_in_errors(void **state)
     assert_int_equal(fails_with(&t, script, &cls), LLMGW_EAUTH);
     assert_null(strstr(llmgw_error_last()->message, "SECRETKEY"));
     assert_non_null(strstr(llmgw_error_last()->message, "Incorrect API key"));
+    itest_stop(&t);
+    start_one(&t, 1);               /* the 401 holds the first deployment out: a fresh one */
     itest_script(&t, "e", script);
     collect_init(&c);
     assert_int_equal(itest_stream(&t, "g", "hi", &c, NULL), LLMGW_EAUTH);

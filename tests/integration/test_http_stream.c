@@ -123,7 +123,7 @@ static void test_error_event(void **state)
     (void)state;
     start(&t, &h, 3);
     /* before commit: classified like a 429 and retried */
-    itest_script(&t, "s", "[{\"error_event\":{\"message\":\"Rate limit reached\",\"type\":\"requests\","
+    itest_script(&t, "s", "[{\"error_event\":{\"message\":\"Rate limit reached. Please try again in 20ms.\",\"type\":\"requests\","
                           "\"code\":\"rate_limit_exceeded\"},\"error_after_events\":1}]");
     collect_init(&c);
     assert_int_equal(itest_stream(&t, "g", "hi", &c, &r), 0);

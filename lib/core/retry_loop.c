@@ -1,0 +1,351 @@
+/*
+ * lib/core/retry_loop.c: the one retry loop (docs/resilience.md §b). It owns
+ * the attempt budget across retries, failovers and fallback groups, checks
+ * each deployment's health and limits before every attempt, honours the
+ * current attempt's retry-after within the deadline and the retry budget,
+ * and never starts an attempt that cannot finish.
+ */
+#include "common.h"
+#include "attempt.h"
+#include "errors.h"
+#include "exec.h"
+#include "../router/health.h"
+#include "../router/ratelimit.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#define MIN_ATTEMPT_MS 1000
+
+static int64_t min_attempt_us(const llmgw__exec *x)
+{
+    int64_t total = x->deadline_us - x->start_us;
+
+    return LLMGW_MIN((int64_t)MIN_ATTEMPT_MS * 1000, total / 4);
+}
+
+static int add_trail(llmgw__exec *x, const llmgw__attempt *a, int64_t wait_us)
+{
+    llmgw_attempt t;
+    llmgw_token_counts c;
+
+    memset(&t, 0, sizeof(t));
+    t.deployment = a->dep->id;
+    t.provider = a->dep->provider_id;
+    t.model = a->dep->model;
+    t.status = a->outcome.status;
+    t.error_class = a->outcome.error_class;
+    t.http_status = a->outcome.http_status;
+    t.billed = a->outcome.sent && (a->outcome.status == 0 || a->outcome.http_status == 0 ||
+                                   (a->outcome.http_status >= 200 && a->outcome.http_status < 300));
+    if (llmgw_reply_get_usage(&a->reply, &c)) {
+        t.usage_known = 1;
+        t.input_tokens = c.input_tokens;
+        t.output_tokens = c.output_tokens;
+        t.cache_read_tokens = c.cache_read_tokens;
+        t.cache_creation_tokens = c.cache_creation_tokens;
+        t.reasoning_tokens = c.reasoning_tokens;
+    }
+    t.cost_source = LLMGW_COST_UNKNOWN;
+    t.latency_us = a->latency_us;
+    t.wait_us = wait_us;
+    t.retry_after_ms = a->outcome.retry_after_ms;
+    return llmgw__record_add_attempt(x->rec, &t, NULL);
+}
+
+static void stop_with(llmgw__exec *x, int code, int cls, int64_t retry_at_us, const char *fmt, ...)
+    LLMGW_PRINTF(5, 6);
+
+static void stop_with(llmgw__exec *x, int code, int cls, int64_t retry_at_us, const char *fmt, ...)
+{
+    va_list ap;
+
+    x->stop_code = code;
+    x->stop_class = cls;
+    x->stop_retry_after_ms = retry_at_us > 0 ? (retry_at_us - llmgw__exec_now(x) + 999) / 1000 : -1;
+    if (x->stop_retry_after_ms == 0)
+        x->stop_retry_after_ms = 1;
+    va_start(ap, fmt);
+    vsnprintf(x->stop_message, sizeof(x->stop_message), fmt, ap);
+    va_end(ap);
+}
+
+/* Nothing in the current group can be tried: say why (only when no attempt explains it better). */
+static void nothing_eligible(llmgw__exec *x)
+{
+    const llmgw__route_why *w = &x->route.why;
+    const char *g = llmgw__route_group(&x->route);
+
+    if (w->too_small > 0 && w->open + w->rate_limited + w->busy == 0 && !x->have_last)
+        stop_with(x, LLMGW_EPROVIDER, LLMGW_ERRCLASS_CONTEXT_LENGTH_EXCEEDED, 0,
+                  "no deployment of group '%s' has a context window for ~%llu input + %llu output tokens",
+                  g, (unsigned long long)x->route.est_input, (unsigned long long)x->route.max_output);
+    else if (w->rate_limited + w->busy > 0 && w->open == 0)
+        stop_with(x, LLMGW_ERATELIMIT, LLMGW_ERRCLASS_RATE_LIMIT, w->soonest_us > 0 ? w->soonest_us
+                                                                                   : llmgw__exec_now(x) + 100000,
+                  "every deployment of group '%s' is at its rate or parallel limit", g);
+    else if (w->open > 0)
+        stop_with(x, LLMGW_EUNAVAILABLE, LLMGW_ERRCLASS_SERVER_ERROR, w->soonest_us,
+                  "every deployment of group '%s' is cooling down (circuit open or held after errors)", g);
+    else
+        stop_with(x, LLMGW_EUNAVAILABLE, LLMGW_ERRCLASS_SERVER_ERROR, 0,
+                  "no deployment of group '%s' is left to try", g);
+}
+
+/* The fallback kind a failure calls for. */
+static int fallback_kind(const llmgw__outcome *o)
+{
+    if (o->error_class == LLMGW_ERRCLASS_CONTEXT_LENGTH_EXCEEDED)
+        return LLMGW_FALLBACK_CONTEXT_WINDOW;
+    if (o->error_class == LLMGW_ERRCLASS_CONTENT_POLICY)
+        return LLMGW_FALLBACK_CONTENT_POLICY;
+    return o->failover ? LLMGW_FALLBACK_DEFAULT : -1;
+}
+
+/* Retries of the same deployment this outcome allows (policy overrides included). */
+static unsigned int retry_limit(const llmgw__exec *x, const llmgw__outcome *o)
+{
+    int policy;
+
+    if (o->retry == LLMGW__RETRY_NO)
+        return 0;
+    policy = atomic_load(&x->gw->retry_policy[o->error_class]);
+    if (policy >= 0)
+        return (unsigned int)policy;
+    return o->retry == LLMGW__RETRY_ONCE ? 1 : UINT32_MAX;
+}
+
+/*
+ * The wait before retrying the same deployment, or -1 when it should not be
+ * retried: the server's hint (plus up to 10 % jitter), else backoff, and never
+ * before the deployment's own hold or breaker lets it be tried again.
+ */
+static int64_t retry_wait(llmgw__exec *x, llmgw__deployment *d, const llmgw__outcome *o,
+                          unsigned int nth, int64_t now, int64_t remaining)
+{
+    int64_t wait, until = 0;
+
+    if (o->retry_after_ms >= 0) {
+        int64_t hint = o->retry_after_ms;
+        if (hint > LLMGW__MAX_SERVER_DELAY_MS)
+            return -1;      /* too far away: the caller gets retry_after_ms */
+        wait = hint * 1000 + (int64_t)llmgw__rand_below(&x->rng, (uint64_t)hint * 100 + 1);
+    } else {
+        wait = llmgw__backoff_us(nth, &x->rng);
+    }
+    if (llmgw__health_peek(&d->health, now, &until) == LLMGW__DENY &&
+        until - now > wait)
+        wait = until - now;
+    if (wait > (int64_t)LLMGW__MAX_SERVER_DELAY_MS * 1000)
+        return -1;
+    return wait + min_attempt_us(x) > remaining ? -1 : wait;
+}
+
+/* Warn when this opening left a group with no closed member (never silently). */
+static void warn_if_group_blank(llmgw__exec *x, const llmgw__deployment *d)
+{
+    size_t i;
+    int64_t now = llmgw__exec_now(x), until;
+
+    for (i = 0; i < x->route.cand.n; i++)
+        if (llmgw__health_peek(&x->route.cand.deps[i]->health, now, &until) != LLMGW__DENY)
+            return;
+    llmgw__log(x->gw, LLMGW_LOG_WARN, "circuit opened on %s: every deployment of group '%s' is now open",
+               d->id, llmgw__route_group(&x->route));
+}
+
+typedef enum { NEXT_STOP, NEXT_PICK, NEXT_RETRY } next_kind;
+
+/* After a failed attempt on `cur`: what next (and the wait for a retry). */
+static next_kind decide(llmgw__exec *x, size_t cur, const llmgw__outcome *o, int64_t *wait_us)
+{
+    int64_t now = llmgw__exec_now(x), remaining = x->deadline_us - now;
+    unsigned int limit;
+    int kind;
+
+    *wait_us = 0;
+    if (o->committed || o->status == LLMGW_EUSER || o->error_class == LLMGW_ERRCLASS_CANCELLED)
+        return NEXT_STOP;
+    if (remaining < min_attempt_us(x))
+        return NEXT_STOP;
+    if (o->error_class == LLMGW_ERRCLASS_AUTH || o->error_class == LLMGW_ERRCLASS_QUOTA_EXCEEDED)
+        llmgw__route_exclude_credential(&x->route, cur);    /* never the same credential again */
+    /* a ready alternative in the group beats sleeping (429, 5xx, network) */
+    if (o->failover) {
+        bool was = x->route.excluded[cur];
+        x->route.excluded[cur] = true;
+        if (llmgw__route_pick(&x->route, now, -1, &x->rng) >= 0) {
+            x->rec->u.fallbacks++;
+            return NEXT_PICK;
+        }
+        x->route.excluded[cur] = was;
+    }
+    limit = retry_limit(x, o);
+    if (!x->route.excluded[cur] && x->route.retries[cur] < limit) {
+        int64_t w = retry_wait(x, x->route.cand.deps[cur], o, x->route.retries[cur] + 1, now, remaining);
+        if (w >= 0) {
+            x->route.retries[cur]++;
+            *wait_us = w;
+            return NEXT_RETRY;
+        }
+    }
+    /* this group is done for this request: a fallback group, if the failure calls for one */
+    kind = fallback_kind(o);
+    if (kind >= 0 && llmgw__route_fallback(&x->route, kind) == 0) {
+        x->rec->u.fallbacks++;
+        return NEXT_PICK;
+    }
+    return NEXT_STOP;
+}
+
+static int record_route(llmgw__exec *x, const llmgw__deployment *d)
+{
+    LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.provider, d->provider_id));
+    LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.deployment, d->id));
+    LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.api_base, d->api_base));
+    return llmgw__record_str(x->rec, &x->rec->u.group, llmgw__route_group(&x->route));
+}
+
+/* Take what an attempt on d needs: the breaker's admission, a rate-limit slot, a parallel slot. */
+static int admit(llmgw__exec *x, llmgw__deployment *d, int64_t now, bool *probe)
+{
+    int64_t until = 0;
+    int a = llmgw__health_acquire(&d->health, now, &until);
+
+    if (a == LLMGW__DENY)
+        return -1;
+    *probe = a == LLMGW__ADMIT_PROBE;
+    if (llmgw__limiter_admit(&d->limiter, now, d->rpm, d->tpm, true) > 0)
+        goto undo;
+    if (atomic_fetch_add(&d->in_flight, 1) >= d->max_parallel && d->max_parallel > 0) {
+        atomic_fetch_sub(&d->in_flight, 1);
+        goto undo;
+    }
+    return 0;
+undo:
+    if (*probe) {
+        llmgw__outcome neutral;
+        memset(&neutral, 0, sizeof(neutral));
+        neutral.status = LLMGW_ECANCELLED;
+        neutral.error_class = LLMGW_ERRCLASS_CANCELLED;
+        llmgw__health_report(&d->health, &x->gw->health_cfg, now, true, &neutral, &x->rng);
+    }
+    return -1;
+}
+
+int llmgw__run_attempts(llmgw__exec *x)
+{
+    unsigned int n = 0;
+    int64_t wait_us = 0;
+    long cur, pin = -1;
+    int skips = 0;
+
+    while (n < x->gw->opts.max_attempts) {
+        llmgw__deployment *d;
+        llmgw__attempt a;
+        int64_t now;
+        bool probe = false;
+        int rc;
+
+        if (wait_us > 0) {
+            x->gw->clock->sleep_us(x->gw->clock->self, wait_us);
+        }
+        now = llmgw__exec_now(x);
+        if (n > 0 && x->deadline_us - now < min_attempt_us(x))
+            break;
+        cur = llmgw__route_pick(&x->route, now, pin, &x->rng);
+        if (cur < 0 && pin >= 0) {
+            pin = -1;          /* the deployment to retry became ineligible: choose again */
+            wait_us = 0;
+            continue;
+        }
+        if (cur < 0) {
+            int kind = x->route.why.too_small > 0 ? LLMGW_FALLBACK_CONTEXT_WINDOW : LLMGW_FALLBACK_DEFAULT;
+            llmgw__route_why why = x->route.why;
+            if (llmgw__route_fallback(&x->route, kind) == 0) {
+                x->rec->u.fallbacks++;
+                wait_us = 0;
+                continue;
+            }
+            x->route.why = why;
+            nothing_eligible(x);
+            break;
+        }
+        d = x->route.cand.deps[cur];
+        if (admit(x, d, now, &probe) < 0) {
+            /* lost a race for the probe or the last slot: look again, a bounded number of times */
+            x->route.excluded[cur] = true;
+            pin = -1;
+            wait_us = 0;
+            if (++skips > 64)
+                break;
+            continue;
+        }
+        if (n > 0 && !llmgw__retry_budget_take(&x->gw->retry_budget, now, x->gw->opts.retry_budget_percent)) {
+            atomic_fetch_sub(&d->in_flight, 1);
+            if (probe) {
+                llmgw__outcome neutral;
+                memset(&neutral, 0, sizeof(neutral));
+                neutral.status = LLMGW_ECANCELLED;
+                neutral.error_class = LLMGW_ERRCLASS_CANCELLED;
+                llmgw__health_report(&d->health, &x->gw->health_cfg, now, true, &neutral, &x->rng);
+            }
+            llmgw__log(x->gw, LLMGW_LOG_WARN, "retry budget exhausted: no further attempt for this request");
+            break;
+        }
+        memset(&a, 0, sizeof(a));
+        a.gw = x->gw;
+        a.dep = d;
+        a.req = x->req;
+        a.stream = x->sink != NULL;
+        a.delivery = x->sink ? &x->delivery : NULL;
+        a.deadline_us = x->deadline_us;
+        rc = llmgw__attempt_run(&a);
+        atomic_fetch_sub(&d->in_flight, 1);
+        n++;
+        if (rc < 0) {
+            llmgw__attempt_dispose(&a);
+            return rc;
+        }
+        now = llmgw__exec_now(x);
+        {
+            llmgw_token_counts c;
+            if (llmgw_reply_get_usage(&a.reply, &c))
+                llmgw__limiter_tokens(&d->limiter, now, c.input_tokens + c.output_tokens);
+            if (a.outcome.status == 0)
+                llmgw__limiter_latency(&d->limiter, a.latency_us, c.output_tokens);
+        }
+        if (llmgw__health_report(&d->health, &x->gw->health_cfg, now, probe, &a.outcome, &x->rng))
+            warn_if_group_blank(x, d);
+        if (add_trail(x, &a, wait_us) < 0 || record_route(x, d) < 0) {
+            llmgw__attempt_dispose(&a);
+            return LLMGW_ENOMEM;
+        }
+        x->last = a.outcome;
+        x->have_last = true;
+        if (a.outcome.status == 0) {
+            llmgw__answer_take(&x->answer, &a.reply);
+            llmgw__attempt_dispose(&a);
+            llmgw__answer_finalize(&x->answer);
+            LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.model, x->answer.model ? x->answer.model : d->model));
+            x->success = true;
+            return 0;
+        }
+        llmgw__log(x->gw, LLMGW_LOG_INFO, "attempt %u on %s failed: %s", n, d->id, a.outcome.message);
+        llmgw__attempt_dispose(&a);
+        LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.model, d->model));
+        switch (decide(x, (size_t)cur, &x->last, &wait_us)) {
+        case NEXT_RETRY:
+            pin = cur;
+            break;
+        case NEXT_PICK:
+            pin = -1;
+            wait_us = 0;
+            break;
+        case NEXT_STOP:
+        default:
+            return 0;
+        }
+    }
+    return 0;
+}

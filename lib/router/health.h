@@ -1,0 +1,56 @@
+/*
+ * lib/router/health.h: one deployment's health: the circuit breaker (closed,
+ * open, half-open with exactly one probe, open time growing with repeated
+ * ejection) and the holds that keep a deployment out after a 429, an
+ * exhausted quota, an auth failure or a missing model (docs/resilience.md
+ * §b.1, §b.2, §b.5). Keyed by deployment, shared by every group using it.
+ */
+#ifndef LLMGW_ROUTER_HEALTH_H
+#define LLMGW_ROUTER_HEALTH_H
+
+#include <pthread.h>
+
+#include "../core/common.h"
+#include "policy.h"
+
+enum { LLMGW__HEALTH_CLOSED = 0, LLMGW__HEALTH_OPEN = 1, LLMGW__HEALTH_HALF_OPEN = 2 };
+enum { LLMGW__DENY = -1, LLMGW__ADMIT = 0, LLMGW__ADMIT_PROBE = 1 };
+
+typedef struct llmgw__health_cfg {
+    unsigned int allowed_fails;   /* consecutive breaker failures that open it (5) */
+    int64_t      cooldown_us;     /* base open time (30 s) */
+    int64_t      max_open_us;     /* cap (300 s) */
+    bool         disabled;
+} llmgw__health_cfg;
+
+typedef struct llmgw__health {
+    pthread_mutex_t mu;
+    int             state;
+    int64_t         until_us;      /* OPEN: no traffic before this (monotonic) */
+    int             hold_class;    /* why: 0 = breaker; rate_limit, quota_exceeded, auth, not_found */
+    unsigned int    consecutive;   /* consecutive breaker failures */
+    unsigned int    ejections;     /* open-time multiplier */
+    unsigned int    ok_streak;     /* successes in a row since the last opening */
+    uint32_t        window;        /* last outcomes, bit = failure */
+    unsigned int    window_n;
+    int64_t         window_start_us;
+    bool            probe_out;     /* the half-open probe is in flight */
+    uint64_t        openings;      /* breaker openings (metrics) */
+} llmgw__health;
+
+int  llmgw__health_init(llmgw__health *h);
+void llmgw__health_dispose(llmgw__health *h);
+/* Would it admit now? (no state change) *until_us: when an open one may be tried again. */
+int  llmgw__health_peek(llmgw__health *h, int64_t now_us, int64_t *until_us);
+/* Admit for an attempt: ADMIT, ADMIT_PROBE (this caller holds the one probe), or DENY. */
+int  llmgw__health_acquire(llmgw__health *h, int64_t now_us, int64_t *until_us);
+/*
+ * Report an attempt's outcome (o->status 0 = success). probe: the attempt
+ * held the probe. Returns true when this report opened the breaker.
+ */
+bool llmgw__health_report(llmgw__health *h, const llmgw__health_cfg *cfg, int64_t now_us, bool probe,
+                          const llmgw__outcome *o, uint64_t *rng);
+/* Snapshot for tests and metrics. */
+int  llmgw__health_state(llmgw__health *h, int64_t now_us, int64_t *until_us);
+
+#endif

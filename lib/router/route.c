@@ -1,0 +1,235 @@
+/*
+ * lib/router/route.c: candidates, eligibility and the fallback chain.
+ */
+#include "../core/common.h"
+#include "../core/errors.h"
+#include "../core/gateway.h"
+#include "../core/json.h"
+#include "../core/request.h"
+#include "fallback.h"
+#include "health.h"
+#include "ratelimit.h"
+#include "route.h"
+#include "strategy.h"
+
+#include <stdio.h>
+
+static uint64_t text_bytes(const cJSON *item)
+{
+    const cJSON *c;
+    uint64_t n = 0;
+
+    if (cJSON_IsString(item))
+        return strlen(item->valuestring);
+    for (c = item ? item->child : NULL; c != NULL; c = c->next) {
+        const char *type = llmgw__json_str(c, "type");
+        if (type != NULL && strcmp(type, "image_url") == 0) {
+            n += 85 * 4;        /* a low-detail image: a small fixed cost */
+            continue;
+        }
+        n += text_bytes(c);
+    }
+    return n;
+}
+
+uint64_t llmgw__estimate_input_tokens(const llmgw_request *req)
+{
+    const cJSON *body = llmgw__request_body(req);
+    const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(body, "messages");
+    uint64_t bytes = text_bytes(msgs) + text_bytes(cJSON_GetObjectItemCaseSensitive(body, "tools"));
+
+    return bytes / 4 + 4 * (uint64_t)cJSON_GetArraySize(msgs) + 3;
+}
+
+static int set_group(llmgw__route *r, const char *model)
+{
+    size_t n;
+
+    llmgw__candidates_dispose(&r->cand);
+    if (r->excluded != r->inline_excluded)
+        llmgw__free(r->excluded);
+    if (r->retries != r->inline_retries)
+        llmgw__free(r->retries);
+    r->excluded = r->inline_excluded;
+    r->retries = r->inline_retries;
+    LLMGW_TRY(llmgw__gateway_resolve(r->gw, model, &r->cand));
+    n = r->cand.n;
+    if (n > LLMGW_ARRAY_SIZE(r->inline_excluded)) {
+        r->excluded = llmgw__calloc(n, sizeof(*r->excluded));
+        r->retries = llmgw__calloc(n, sizeof(*r->retries));
+        if (r->excluded == NULL || r->retries == NULL)
+            return llmgw__error_oom();
+    } else {
+        memset(r->inline_excluded, 0, sizeof(r->inline_excluded));
+        memset(r->inline_retries, 0, sizeof(r->inline_retries));
+    }
+    if (r->nvisited < LLMGW__MAX_GROUPS_VISITED)
+        r->visited[r->nvisited++] = r->cand.group;
+    return 0;
+}
+
+int llmgw__route_start(llmgw__route *r, llmgw_gateway *gw, const llmgw_request *req)
+{
+    memset(r, 0, sizeof(*r));
+    r->gw = gw;
+    r->excluded = r->inline_excluded;
+    r->retries = r->inline_retries;
+    r->est_input = llmgw__estimate_input_tokens(req);
+    r->max_output = (uint64_t)llmgw__request_max_tokens(req);
+    return set_group(r, llmgw_request_model(req));
+}
+
+void llmgw__route_dispose(llmgw__route *r)
+{
+    llmgw__candidates_dispose(&r->cand);
+    if (r->excluded != r->inline_excluded)
+        llmgw__free(r->excluded);
+    if (r->retries != r->inline_retries)
+        llmgw__free(r->retries);
+    r->excluded = r->inline_excluded;
+    r->retries = r->inline_retries;
+}
+
+const char *llmgw__route_group(const llmgw__route *r)
+{
+    return r->cand.group;
+}
+
+static bool fits(const llmgw__route *r, const llmgw__deployment *d)
+{
+    return d->max_input_tokens <= 0 || r->est_input + r->max_output <= (uint64_t)d->max_input_tokens;
+}
+
+static void soonest(llmgw__route_why *w, int64_t t)
+{
+    if (t > 0 && (w->soonest_us == 0 || t < w->soonest_us))
+        w->soonest_us = t;
+}
+
+long llmgw__route_pick(llmgw__route *r, int64_t now, long pin, uint64_t *rng)
+{
+    bool inline_ok[64], *ok = inline_ok;
+    llmgw__pick_input in;
+    size_t i;
+    long idx;
+
+    memset(&r->why, 0, sizeof(r->why));
+    if (r->cand.n > LLMGW_ARRAY_SIZE(inline_ok) && (ok = llmgw__calloc(r->cand.n, sizeof(*ok))) == NULL)
+        return -1;
+    for (i = 0; i < r->cand.n; i++) {
+        llmgw__deployment *d = r->cand.deps[i];
+        int64_t until = 0, wait;
+
+        ok[i] = false;
+        if (pin >= 0 && (long)i != pin)
+            continue;
+        if (r->excluded[i]) {
+            r->why.excluded++;
+            continue;
+        }
+        if (!fits(r, d)) {
+            r->why.too_small++;
+            continue;
+        }
+        if (llmgw__health_peek(&d->health, now, &until) == LLMGW__DENY) {
+            r->why.open++;
+            soonest(&r->why, until);
+            continue;
+        }
+        if (d->max_parallel > 0 && atomic_load(&d->in_flight) >= d->max_parallel) {
+            r->why.busy++;
+            continue;
+        }
+        if ((wait = llmgw__limiter_admit(&d->limiter, now, d->rpm, d->tpm, false)) > 0) {
+            r->why.rate_limited++;
+            soonest(&r->why, now + wait);
+            continue;
+        }
+        ok[i] = true;
+    }
+    in.deps = r->cand.deps;
+    in.eligible = ok;
+    in.n = r->cand.n;
+    in.strategy = r->gw->opts.routing_strategy;
+    in.now_us = now;
+    in.est_input_tokens = r->est_input;
+    in.est_output_tokens = r->max_output;
+    idx = llmgw__strategy_pick(&in, rng);
+    if (ok != inline_ok)
+        llmgw__free(ok);
+    return idx;
+}
+
+void llmgw__route_exclude_credential(llmgw__route *r, size_t idx)
+{
+    const llmgw__deployment *f = r->cand.deps[idx];
+    size_t i;
+
+    for (i = 0; i < r->cand.n; i++) {
+        const llmgw__deployment *d = r->cand.deps[i];
+        if (strcmp(d->provider_id, f->provider_id) == 0 &&
+            ((d->api_key == NULL && f->api_key == NULL) ||
+             (d->api_key && f->api_key && strcmp(d->api_key, f->api_key) == 0)))
+            r->excluded[i] = true;
+    }
+}
+
+static bool visited(const llmgw__route *r, const char *group)
+{
+    size_t i;
+
+    for (i = 0; i < r->nvisited; i++)
+        if (strcmp(r->visited[i], group) == 0)
+            return true;
+    return false;
+}
+
+/* Can any deployment of `group` fit the request? (context-window fallbacks) */
+static bool group_fits(llmgw__route *r, const char *group)
+{
+    llmgw__candidates c;
+    bool any = false;
+    size_t i;
+
+    if (llmgw__gateway_resolve(r->gw, group, &c) < 0)
+        return false;
+    for (i = 0; i < c.n && !any; i++)
+        any = fits(r, c.deps[i]);
+    llmgw__candidates_dispose(&c);
+    return any;
+}
+
+int llmgw__route_fallback(llmgw__route *r, int kind)
+{
+    unsigned int max = r->gw->opts.max_fallbacks;
+    char target[257];
+    size_t v, n;
+
+    if (r->fallbacks >= max || r->nvisited >= LLMGW__MAX_GROUPS_VISITED)
+        return -1;
+    /* targets of every group visited so far, nearest first (a chain may continue from a fallback) */
+    for (v = r->nvisited; v-- > 0;) {
+        for (n = 0;; n++) {
+            const char *t;
+            pthread_rwlock_rdlock(&r->gw->lock);
+            t = llmgw__routes_fallback(&r->gw->routes, kind, r->visited[v], n);
+            if (t != NULL)
+                snprintf(target, sizeof(target), "%s", llmgw__routes_alias(&r->gw->routes, t));
+            pthread_rwlock_unlock(&r->gw->lock);
+            if (t == NULL)
+                break;
+            if (visited(r, target))
+                continue;
+            if (kind == LLMGW_FALLBACK_CONTEXT_WINDOW && !group_fits(r, target))
+                continue;
+            if (set_group(r, target) < 0) {
+                llmgw__log(r->gw, LLMGW_LOG_WARN, "fallback group '%s' cannot be used: %s", target,
+                           llmgw_error_last()->message);
+                continue;
+            }
+            r->fallbacks++;
+            return 0;
+        }
+    }
+    return -1;
+}

@@ -1,0 +1,158 @@
+/*
+ * lib/router/strategy.c: priority order, then simple-shuffle (weighted),
+ * least-busy, latency-based (EWMA per output token with a 10 % buffer),
+ * usage-based (rpm/tpm headroom) or cost-based (cheapest known price).
+ */
+#include "../core/common.h"
+#include "../core/clock.h"
+#include "strategy.h"
+
+#include <limits.h>
+#include <math.h>
+
+#define LATENCY_BUFFER 0.10
+
+static int rank(const llmgw__deployment *d)
+{
+    return d->order > 0 ? d->order : INT_MAX;
+}
+
+/* Weight for simple-shuffle: explicit weight, else rpm, else tpm, else 1 (LiteLLM's rule). */
+static uint64_t shuffle_weight(const llmgw__deployment *d, int basis)
+{
+    switch (basis) {
+    case 1:  return d->weight_set > 0 ? (uint64_t)d->weight_set : 1;
+    case 2:  return d->rpm > 0 ? (uint64_t)d->rpm : 1;
+    case 3:  return d->tpm > 0 ? (uint64_t)d->tpm : 1;
+    default: return 1;
+    }
+}
+
+/* Uniform choice among the tier members whose score equals (or is within tolerance of) the best. */
+static long pick_best(const llmgw__pick_input *in, const bool *tier, const double *score, double tolerance,
+                      uint64_t *rng)
+{
+    double best = INFINITY;
+    size_t i, count = 0;
+    uint64_t k;
+
+    for (i = 0; i < in->n; i++)
+        if (tier[i] && score[i] < best)
+            best = score[i];
+    for (i = 0; i < in->n; i++)
+        if (tier[i] && score[i] <= best * (1.0 + tolerance))
+            count++;
+    if (count == 0)
+        return -1;
+    k = llmgw__rand_below(rng, count);
+    for (i = 0; i < in->n; i++)
+        if (tier[i] && score[i] <= best * (1.0 + tolerance) && k-- == 0)
+            return (long)i;
+    return -1;
+}
+
+static double cost_score(const llmgw__pick_input *in, const llmgw__deployment *d)
+{
+    if (!d->custom_prices)
+        return INFINITY;
+    return d->input_cost_per_token * (double)in->est_input_tokens +
+           d->output_cost_per_token * (double)(in->est_output_tokens ? in->est_output_tokens : 256);
+}
+
+long llmgw__strategy_pick(const llmgw__pick_input *in, uint64_t *rng)
+{
+    bool inline_tier[64], *tier = inline_tier;
+    double inline_score[64], *score = inline_score;
+    int best = INT_MAX, basis = 0;
+    size_t i, members = 0;
+    long r = -1;
+
+    if (in->n > LLMGW_ARRAY_SIZE(inline_tier)) {
+        tier = llmgw__calloc(in->n, sizeof(*tier));
+        score = llmgw__calloc(in->n, sizeof(*score));
+        if (tier == NULL || score == NULL) {
+            /* degrade to the first eligible one rather than fail the request */
+            llmgw__free(tier);
+            llmgw__free(score);
+            for (i = 0; i < in->n; i++)
+                if (in->eligible[i])
+                    return (long)i;
+            return -1;
+        }
+    }
+    for (i = 0; i < in->n; i++)
+        if (in->eligible[i] && rank(in->deps[i]) < best)
+            best = rank(in->deps[i]);
+    for (i = 0; i < in->n; i++) {
+        tier[i] = in->eligible[i] && rank(in->deps[i]) == best;
+        members += tier[i];
+    }
+    if (members == 0)
+        goto out;
+    if (members == 1) {
+        for (i = 0; i < in->n; i++)
+            if (tier[i])
+                r = (long)i;
+        goto out;
+    }
+    switch (in->strategy) {
+    case LLMGW_ROUTING_LEAST_BUSY:
+        for (i = 0; i < in->n; i++)
+            score[i] = (double)atomic_load_explicit(&in->deps[i]->in_flight, memory_order_relaxed);
+        r = pick_best(in, tier, score, 0, rng);
+        break;
+    case LLMGW_ROUTING_LATENCY:
+        /* unknown latency scores 0: every deployment gets tried before the estimates rule */
+        for (i = 0; i < in->n; i++)
+            score[i] = tier[i] ? (double)llmgw__limiter_latency_estimate(&in->deps[i]->limiter) : 0;
+        r = pick_best(in, tier, score, LATENCY_BUFFER, rng);
+        break;
+    case LLMGW_ROUTING_USAGE:
+        for (i = 0; i < in->n; i++)
+            score[i] = tier[i] ? llmgw__limiter_load(&in->deps[i]->limiter, in->now_us, in->deps[i]->rpm,
+                                                     in->deps[i]->tpm) : 0;
+        r = pick_best(in, tier, score, 0, rng);
+        break;
+    case LLMGW_ROUTING_COST:
+        for (i = 0; i < in->n; i++)
+            score[i] = tier[i] ? cost_score(in, in->deps[i]) : INFINITY;
+        r = pick_best(in, tier, score, 0, rng);
+        if (r >= 0 && !isinf(score[r]))
+            break;
+        /* no prices known: fall through to the shuffle */
+        /* fallthrough */
+    case LLMGW_ROUTING_SIMPLE_SHUFFLE:
+    default: {
+        uint64_t total = 0, pick;
+        for (i = 0; i < in->n && basis == 0; i++)
+            if (tier[i] && in->deps[i]->weight_set > 0)
+                basis = 1;
+        for (i = 0; i < in->n && basis == 0; i++)
+            if (tier[i] && in->deps[i]->rpm > 0)
+                basis = 2;
+        for (i = 0; i < in->n && basis == 0; i++)
+            if (tier[i] && in->deps[i]->tpm > 0)
+                basis = 3;
+        for (i = 0; i < in->n; i++)
+            if (tier[i])
+                total += shuffle_weight(in->deps[i], basis);
+        pick = llmgw__rand_below(rng, total);
+        for (i = 0; i < in->n; i++) {
+            if (!tier[i])
+                continue;
+            if (pick < shuffle_weight(in->deps[i], basis)) {
+                r = (long)i;
+                break;
+            }
+            pick -= shuffle_weight(in->deps[i], basis);
+        }
+        break;
+    }
+    }
+out:
+    if (tier != inline_tier) {
+        llmgw__free(tier);
+        llmgw__free(score);
+    }
+    return r;
+}
