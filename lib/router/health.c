@@ -56,6 +56,9 @@ int llmgw__health_peek(llmgw__health *h, int64_t now_us, int64_t *until_us)
 {
     int r;
 
+    /* the hot path: a closed breaker needs no lock (acquire is the authority) */
+    if (atomic_load_explicit(&h->state, memory_order_acquire) == LLMGW__HEALTH_CLOSED)
+        return LLMGW__ADMIT;
     pthread_mutex_lock(&h->mu);
     r = decide(h, now_us, until_us, false);
     pthread_mutex_unlock(&h->mu);
@@ -66,6 +69,8 @@ int llmgw__health_acquire(llmgw__health *h, int64_t now_us, int64_t *until_us)
 {
     int r;
 
+    if (atomic_load_explicit(&h->state, memory_order_acquire) == LLMGW__HEALTH_CLOSED)
+        return LLMGW__ADMIT;
     pthread_mutex_lock(&h->mu);
     r = decide(h, now_us, until_us, true);
     pthread_mutex_unlock(&h->mu);

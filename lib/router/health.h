@@ -9,6 +9,7 @@
 #define LLMGW_ROUTER_HEALTH_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "../core/common.h"
 #include "policy.h"
@@ -24,9 +25,9 @@ typedef struct llmgw__health_cfg {
 } llmgw__health_cfg;
 
 typedef struct llmgw__health {
-    pthread_mutex_t mu;
-    int             state;
-    int64_t         until_us;      /* OPEN: no traffic before this (monotonic) */
+    pthread_mutex_t mu;            /* writers; a closed breaker is read without it */
+    _Atomic int     state;
+    _Atomic int64_t until_us;      /* OPEN: no traffic before this (monotonic) */
     int             hold_class;    /* why: 0 = breaker; rate_limit, quota_exceeded, auth, not_found */
     unsigned int    consecutive;   /* consecutive breaker failures */
     unsigned int    ejections;     /* open-time multiplier */
@@ -34,7 +35,7 @@ typedef struct llmgw__health {
     uint32_t        window;        /* last outcomes, bit = failure */
     unsigned int    window_n;
     int64_t         window_start_us;
-    bool            probe_out;     /* the half-open probe is in flight */
+    _Atomic bool    probe_out;     /* the half-open probe is in flight */
     uint64_t        openings;      /* breaker openings (metrics) */
 } llmgw__health;
 

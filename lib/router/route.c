@@ -108,7 +108,7 @@ static void soonest(llmgw__route_why *w, int64_t t)
 
 long llmgw__route_pick(llmgw__route *r, int64_t now, long pin, uint64_t *rng)
 {
-    bool inline_ok[64], *ok = inline_ok;
+    bool inline_ok[1024], *ok = inline_ok;
     llmgw__pick_input in;
     size_t i;
     long idx;
@@ -140,7 +140,7 @@ long llmgw__route_pick(llmgw__route *r, int64_t now, long pin, uint64_t *rng)
             r->why.busy++;
             continue;
         }
-        if ((wait = llmgw__limiter_admit(&d->limiter, now, d->rpm, d->tpm, false)) > 0) {
+        if ((d->rpm > 0 || d->tpm > 0) && (wait = llmgw__limiter_admit(&d->limiter, now, d->rpm, d->tpm, false)) > 0) {
             r->why.rate_limited++;
             soonest(&r->why, now + wait);
             continue;

@@ -59,14 +59,47 @@ static double cost_score(const llmgw__pick_input *in, const llmgw__deployment *d
            d->output_cost_per_token * (double)(in->est_output_tokens ? in->est_output_tokens : 256);
 }
 
+static long shuffle(const llmgw__pick_input *in, const bool *tier, int basis, uint64_t *rng)
+{
+    uint64_t total = 0, pick;
+    size_t i;
+
+    for (i = 0; i < in->n; i++)
+        if (tier[i])
+            total += shuffle_weight(in->deps[i], basis);
+    pick = llmgw__rand_below(rng, total);
+    for (i = 0; i < in->n; i++) {
+        uint64_t w;
+        if (!tier[i])
+            continue;
+        w = shuffle_weight(in->deps[i], basis);
+        if (pick < w)
+            return (long)i;
+        pick -= w;
+    }
+    return -1;
+}
+
 long llmgw__strategy_pick(const llmgw__pick_input *in, uint64_t *rng)
 {
-    bool inline_tier[64], *tier = inline_tier;
-    double inline_score[64], *score = inline_score;
+    bool inline_tier[1024], *tier = inline_tier;
+    double inline_score[1024], *score = inline_score;
     int best = INT_MAX, basis = 0;
-    size_t i, members = 0;
+    bool any_weight = false, any_rpm = false, any_tpm = false;
+    size_t i, members = 0, last = 0;
     long r = -1;
 
+    /* pass 1: the best priority among the eligible */
+    for (i = 0; i < in->n; i++) {
+        if (in->eligible[i]) {
+            members++;
+            if (rank(in->deps[i]) < best)
+                best = rank(in->deps[i]);
+        }
+    }
+    if (members == 0)
+        return -1;
+    members = 0;
     if (in->n > LLMGW_ARRAY_SIZE(inline_tier)) {
         tier = llmgw__calloc(in->n, sizeof(*tier));
         score = llmgw__calloc(in->n, sizeof(*score));
@@ -80,21 +113,25 @@ long llmgw__strategy_pick(const llmgw__pick_input *in, uint64_t *rng)
             return -1;
         }
     }
-    for (i = 0; i < in->n; i++)
-        if (in->eligible[i] && rank(in->deps[i]) < best)
-            best = rank(in->deps[i]);
+    /* pass 2: the tier, and what the shuffle weighs by */
     for (i = 0; i < in->n; i++) {
-        tier[i] = in->eligible[i] && rank(in->deps[i]) == best;
-        members += tier[i];
+        const llmgw__deployment *d = in->deps[i];
+        tier[i] = in->eligible[i] && rank(d) == best;
+        if (!tier[i])
+            continue;
+        members++;
+        last = i;
+        any_weight |= d->weight_set > 0;
+        any_rpm |= d->rpm > 0;
+        any_tpm |= d->tpm > 0;
     }
     if (members == 0)
         goto out;
     if (members == 1) {
-        for (i = 0; i < in->n; i++)
-            if (tier[i])
-                r = (long)i;
+        r = (long)last;
         goto out;
     }
+    basis = any_weight ? 1 : any_rpm ? 2 : any_tpm ? 3 : 0;
     switch (in->strategy) {
     case LLMGW_ROUTING_LEAST_BUSY:
         for (i = 0; i < in->n; i++)
@@ -117,37 +154,13 @@ long llmgw__strategy_pick(const llmgw__pick_input *in, uint64_t *rng)
         for (i = 0; i < in->n; i++)
             score[i] = tier[i] ? cost_score(in, in->deps[i]) : INFINITY;
         r = pick_best(in, tier, score, 0, rng);
-        if (r >= 0 && !isinf(score[r]))
-            break;
-        /* no prices known: fall through to the shuffle */
-        /* fallthrough */
-    case LLMGW_ROUTING_SIMPLE_SHUFFLE:
-    default: {
-        uint64_t total = 0, pick;
-        for (i = 0; i < in->n && basis == 0; i++)
-            if (tier[i] && in->deps[i]->weight_set > 0)
-                basis = 1;
-        for (i = 0; i < in->n && basis == 0; i++)
-            if (tier[i] && in->deps[i]->rpm > 0)
-                basis = 2;
-        for (i = 0; i < in->n && basis == 0; i++)
-            if (tier[i] && in->deps[i]->tpm > 0)
-                basis = 3;
-        for (i = 0; i < in->n; i++)
-            if (tier[i])
-                total += shuffle_weight(in->deps[i], basis);
-        pick = llmgw__rand_below(rng, total);
-        for (i = 0; i < in->n; i++) {
-            if (!tier[i])
-                continue;
-            if (pick < shuffle_weight(in->deps[i], basis)) {
-                r = (long)i;
-                break;
-            }
-            pick -= shuffle_weight(in->deps[i], basis);
-        }
+        if (r < 0 || isinf(score[r]))
+            r = shuffle(in, tier, basis, rng);      /* no prices known */
         break;
-    }
+    case LLMGW_ROUTING_SIMPLE_SHUFFLE:
+    default:
+        r = shuffle(in, tier, basis, rng);
+        break;
     }
 out:
     if (tier != inline_tier) {
