@@ -45,6 +45,15 @@ typedef struct llmgw_gateway_options {
     int            retry_budget_percent;  /**< retries allowed per 10 s window, % of requests (10) */
     int64_t        hedge_after_ms;        /**< > 0: hedge a second deployment after this wait (0: off) */
     int            drop_params;           /**< drop what a provider cannot express, for every request */
+    /* the response cache (an in-memory LRU unless a backend is set) */
+    int            cache_enabled;         /**< non-zero: answers are cached */
+    int64_t        cache_ttl_ms;          /**< default time to live (3600000, at most 86400000) */
+    size_t         cache_max_bytes;       /**< LRU budget (64 MiB) */
+    size_t         cache_max_entry_bytes; /**< largest cached answer (1 MiB) */
+    const char    *cache_namespace;       /**< tenant namespace when a request gives none ("") */
+    int            cache_require_namespace; /**< multi-tenant: a request without a namespace fails */
+    /* prices and budgets */
+    const char    *prices_path;           /**< LiteLLM-format price file over the built-in table (NULL: none) */
     /* LLMGW_GATEWAY_OPTIONS_VERSION 2 fields go below this line */
 } llmgw_gateway_options;
 

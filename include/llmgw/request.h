@@ -93,6 +93,20 @@ LLMGW_API int  llmgw_request_set_trace_id(llmgw_request *req, const char *trace_
  */
 LLMGW_API int  llmgw_request_set_drop_params(llmgw_request *req, int drop);
 LLMGW_API int  llmgw_request_drop_params(const llmgw_request *req);
+/** Cache controls (LiteLLM's per-request "cache" object). */
+enum {
+    LLMGW_CACHE_NO_CACHE = 1,   /**< "no-cache": do not answer from the cache */
+    LLMGW_CACHE_NO_STORE = 2    /**< "no-store": do not store this answer */
+};
+/**
+ * Per-request cache controls: flags (LLMGW_CACHE_*), ttl_ms for the stored
+ * answer (0: the gateway's), max_age_ms the oldest answer accepted
+ * ("s-maxage"; 0: any), namespace_ the tenant namespace (NULL: the gateway's).
+ * In JSON: "cache": {"no-cache", "no-store", "ttl", "s-maxage" (seconds),
+ * "namespace"} at the top level or inside "llmgw"; never sent upstream.
+ */
+LLMGW_API int  llmgw_request_set_cache_control(llmgw_request *req, int flags, int64_t ttl_ms,
+                                               int64_t max_age_ms, const char *namespace_);
 /** A deadline for this request, overriding the gateway's (0 = gateway's). */
 LLMGW_API int  llmgw_request_set_deadline_ms(llmgw_request *req, int64_t deadline_ms);
 

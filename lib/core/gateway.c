@@ -208,6 +208,7 @@ void llmgw_gateway_free(llmgw_gateway *gw)
     llmgw__free(gw->providers);
     llmgw__routes_dispose(&gw->routes);
     llmgw__settings_free(gw->settings);
+    llmgw__cache_backend_destroy(gw);
     llmgw__pool_free(gw->pool);
     llmgw__free(gw->proxy);
     llmgw__free(gw->ca_path);

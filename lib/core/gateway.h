@@ -80,6 +80,8 @@ struct llmgw_gateway {
     size_t                        ndeps, deps_cap;
     llmgw__routes                 routes;        /* aliases and fallbacks */
     llmgw__settings              *settings;      /* from a config file, or NULL */
+    const struct llmgw_cache_backend_vtable *cache_vt; /* NULL: no cache */
+    void                         *cache_self;
     atomic_int                    retry_policy[LLMGW_ERRCLASS__COUNT]; /* -1: default */
     const llmgw_provider_vtable **providers;     /* registered by the host */
     size_t                        nproviders;
@@ -117,6 +119,9 @@ uint64_t llmgw__gateway_seed(llmgw_gateway *gw);
 
 /* Set a simulated clock (tests). */
 void llmgw__gateway_set_clock(llmgw_gateway *gw, const llmgw__clock *clock);
+
+/* Destroy the cache backend (lib/cache/backend.c). */
+void llmgw__cache_backend_destroy(llmgw_gateway *gw);
 
 /* Deployment lifecycle (deployment.c). */
 int  llmgw__deployment_new(llmgw__deployment **out, llmgw_gateway *gw, const llmgw_deployment_options *o);

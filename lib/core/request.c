@@ -321,6 +321,7 @@ void llmgw_request_free(llmgw_request *req)
     cJSON_Delete(req->metadata);
     llmgw__free(req->customer);
     llmgw__free(req->trace_id);
+    llmgw__free(req->cache_namespace);
     for (i = 0; i < req->tag_count; i++)
         llmgw__free(req->tags[i]);
     llmgw__free(req->tags);
@@ -393,6 +394,55 @@ int llmgw_request_set_metadata(llmgw_request *req, const char *key, const char *
     return llmgw__json_set_item(req->metadata, key, cJSON_CreateString(value));
 }
 
+int llmgw_request_set_cache_control(llmgw_request *req, int flags, int64_t ttl_ms, int64_t max_age_ms,
+                                    const char *namespace_)
+{
+    LLMGW_CHECK_ARG(req);
+    if (flags & ~(LLMGW_CACHE_NO_CACHE | LLMGW_CACHE_NO_STORE))
+        return BAD("unknown cache flags 0x%x", (unsigned int)flags);
+    if (ttl_ms < 0 || ttl_ms > 86400000 || max_age_ms < 0)
+        return BAD("cache ttl must be in [0, 24 h] and s-maxage >= 0");
+    if (namespace_ != NULL && (strlen(namespace_) > 128 || llmgw__has_ctl(namespace_)))
+        return BAD("cache namespace must be at most 128 bytes, no control characters");
+    LLMGW_TRY(set_str(&req->cache_namespace, "cache namespace", namespace_ && *namespace_ ? namespace_ : NULL));
+    req->cache_flags = flags;
+    req->cache_ttl_ms = ttl_ms;
+    req->cache_max_age_ms = max_age_ms;
+    return 0;
+}
+
+/* LiteLLM's per-request cache object: {"no-cache", "no-store", "ttl", "s-maxage", "namespace"}. */
+static int take_cache_controls(llmgw_request *req, const cJSON *c)
+{
+    const cJSON *it;
+    int flags = 0;
+    double ttl = 0, maxage = 0;
+
+    if (c == NULL)
+        return 0;
+    if (!cJSON_IsObject(c))
+        return BAD("\"cache\" must be an object");
+    cJSON_ArrayForEach(it, c) {
+        if (strcmp(it->string, "no-cache") == 0 || strcmp(it->string, "no-store") == 0) {
+            if (!cJSON_IsBool(it))
+                return BAD("\"cache.%s\" must be true or false", it->string);
+            if (cJSON_IsTrue(it))
+                flags |= it->string[3] == 'c' ? LLMGW_CACHE_NO_CACHE : LLMGW_CACHE_NO_STORE;
+        } else if (strcmp(it->string, "ttl") == 0 || strcmp(it->string, "s-maxage") == 0) {
+            if (!cJSON_IsNumber(it) || !(it->valuedouble >= 0) || it->valuedouble > 86400)
+                return BAD("\"cache.%s\" must be seconds in [0, 86400]", it->string);
+            *(strcmp(it->string, "ttl") == 0 ? &ttl : &maxage) = it->valuedouble;
+        } else if (strcmp(it->string, "namespace") == 0) {
+            if (!cJSON_IsString(it))
+                return BAD("\"cache.namespace\" must be a string");
+        } else {
+            return BAD("unknown cache control '%.32s'", it->string);
+        }
+    }
+    return llmgw_request_set_cache_control(req, flags, (int64_t)(ttl * 1000), (int64_t)(maxage * 1000),
+                                           llmgw__json_str(c, "namespace"));
+}
+
 int llmgw_request_set_drop_params(llmgw_request *req, int drop)
 {
     LLMGW_CHECK_ARG(req);
@@ -453,6 +503,8 @@ static int take_caller_metadata(llmgw_request *req, cJSON *body)
     }
     if ((s = llmgw__json_str(ext, "customer")) != NULL && (rc = llmgw_request_set_customer(req, s)) < 0)
         goto out;
+    if ((rc = take_cache_controls(req, cJSON_GetObjectItemCaseSensitive(ext, "cache"))) < 0)
+        goto out;
     if ((s = llmgw__json_str(ext, "trace_id")) != NULL && (rc = llmgw_request_set_trace_id(req, s)) < 0)
         goto out;
     tags = cJSON_GetObjectItemCaseSensitive(ext, "tags");
@@ -502,6 +554,15 @@ int llmgw_request_from_json(llmgw_request **out, const char *json, size_t len)
         cJSON_Delete(dp);
         cJSON_DeleteItemFromObjectCaseSensitive(body, "stream");
         cJSON_DeleteItemFromObjectCaseSensitive(body, "stream_options");
+    }
+    {
+        cJSON *cache = cJSON_IsObject(body) ? cJSON_DetachItemFromObjectCaseSensitive(body, "cache") : NULL;
+        rc = take_cache_controls(req, cache);
+        cJSON_Delete(cache);
+        if (rc < 0) {
+            llmgw_request_free(req);
+            return rc;
+        }
     }
     rc = llmgw__request_validate(body);
     if (rc == 0)

@@ -17,6 +17,11 @@ struct llmgw_request {
     cJSON   *metadata;       /* object of strings, or NULL */
     int64_t  deadline_ms;
     bool     drop_params;
+    /* cache controls */
+    int      cache_flags;    /* LLMGW_CACHE_* */
+    int64_t  cache_ttl_ms;
+    int64_t  cache_max_age_ms;
+    char    *cache_namespace;
 };
 
 /* The canonical body (never NULL for a valid request). */
