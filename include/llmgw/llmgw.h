@@ -19,5 +19,6 @@
 #include "request.h"
 #include "response.h"
 #include "stream.h"
+#include "metrics.h"
 
 #endif

@@ -12,6 +12,7 @@
 #include "request.h"
 #include "response.h"
 #include "exec.h"
+#include "../accounting/metrics.h"
 
 #include <stdio.h>
 
@@ -82,6 +83,7 @@ static void settle(exec *x)
 
 static void fire_usage_hook(const exec *x, const llmgw_usage *u)
 {
+    llmgw__metrics_record(llmgw__gateway_metrics(x->gw), u);
     if (x->gw->opts.usage_cb != NULL)
         x->gw->opts.usage_cb(u, x->gw->opts.usage_userdata);
 }

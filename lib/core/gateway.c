@@ -9,6 +9,7 @@
 #include "redact.h"
 #include "request.h"
 #include "../providers/registry.h"
+#include "../accounting/metrics.h"
 #include "../transport/http.h"
 
 #include <stdarg.h>
@@ -173,6 +174,10 @@ int llmgw_gateway_new(llmgw_gateway **out, const llmgw_gateway_options *opts)
     }
     gw->opts.proxy = gw->proxy;
     gw->opts.ca_path = gw->ca_path;
+    if ((rc = llmgw__metrics_new(&gw->metrics)) < 0) {
+        llmgw_gateway_free(gw);
+        return rc;
+    }
     po.max_idle = gw->opts.pool_size;
     po.proxy = gw->proxy;
     po.ca_path = gw->ca_path;
@@ -209,6 +214,7 @@ void llmgw_gateway_free(llmgw_gateway *gw)
     llmgw__routes_dispose(&gw->routes);
     llmgw__settings_free(gw->settings);
     llmgw__cache_backend_destroy(gw);
+    llmgw__metrics_free(gw->metrics);
     llmgw__pool_free(gw->pool);
     llmgw__free(gw->proxy);
     llmgw__free(gw->ca_path);

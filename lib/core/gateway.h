@@ -80,6 +80,7 @@ struct llmgw_gateway {
     size_t                        ndeps, deps_cap;
     llmgw__routes                 routes;        /* aliases and fallbacks */
     llmgw__settings              *settings;      /* from a config file, or NULL */
+    struct llmgw__metrics        *metrics;
     const struct llmgw_cache_backend_vtable *cache_vt; /* NULL: no cache */
     void                         *cache_self;
     atomic_int                    retry_policy[LLMGW_ERRCLASS__COUNT]; /* -1: default */
@@ -119,6 +120,12 @@ uint64_t llmgw__gateway_seed(llmgw_gateway *gw);
 
 /* Set a simulated clock (tests). */
 void llmgw__gateway_set_clock(llmgw_gateway *gw, const llmgw__clock *clock);
+
+/* The gateway's counters (never NULL once created). */
+static inline struct llmgw__metrics *llmgw__gateway_metrics(llmgw_gateway *gw)
+{
+    return gw->metrics;
+}
 
 /* Destroy the cache backend (lib/cache/backend.c). */
 void llmgw__cache_backend_destroy(llmgw_gateway *gw);

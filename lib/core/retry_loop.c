@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "exec.h"
 #include "../router/health.h"
+#include "../accounting/metrics.h"
 #include "../router/ratelimit.h"
 
 #include <stdarg.h>
@@ -315,8 +316,10 @@ int llmgw__run_attempts(llmgw__exec *x)
             if (a.outcome.status == 0)
                 llmgw__limiter_latency(&d->limiter, a.latency_us, c.output_tokens);
         }
-        if (llmgw__health_report(&d->health, &x->gw->health_cfg, now, probe, &a.outcome, &x->rng))
+        if (llmgw__health_report(&d->health, &x->gw->health_cfg, now, probe, &a.outcome, &x->rng)) {
+            llmgw__metrics_breaker_opened(llmgw__gateway_metrics(x->gw), d->id);
             warn_if_group_blank(x, d);
+        }
         if (add_trail(x, &a, wait_us) < 0 || record_route(x, d) < 0) {
             llmgw__attempt_dispose(&a);
             return LLMGW_ENOMEM;
