@@ -156,6 +156,41 @@ LLMGW_API int llmgw_gateway_add_alias(llmgw_gateway *gw, const char *alias, cons
  */
 LLMGW_API int llmgw_gateway_set_retry_policy(llmgw_gateway *gw, int error_class, int retries);
 
+/** What a budget applies to. */
+enum {
+    LLMGW_BUDGET_CUSTOMER = 0,   /**< requests whose customer is `name` */
+    LLMGW_BUDGET_TAG      = 1    /**< requests carrying tag `name` */
+};
+
+/** When a budget's spend starts again from zero (UTC). */
+enum {
+    LLMGW_PERIOD_TOTAL   = 0,
+    LLMGW_PERIOD_DAILY   = 1,
+    LLMGW_PERIOD_MONTHLY = 2
+};
+
+/**
+ * Set (or replace) a spend limit in USD for a customer or a tag. Before a
+ * request is sent, its estimated cost is reserved against every budget it
+ * falls under; a request that would exceed one fails with LLMGW_EBUDGET
+ * (class budget_exceeded) before any provider is called; the actual cost
+ * settles the reservation afterwards. Money is kept in integer nano-USD.
+ */
+LLMGW_API int llmgw_gateway_set_budget(llmgw_gateway *gw, int scope, const char *name, double max_usd, int period);
+
+/** A budget's state. */
+typedef struct llmgw_budget_status {
+    unsigned int version;        /**< 1 */
+    int64_t      limit_nusd;
+    int64_t      spent_nusd;     /**< settled in the current period */
+    int64_t      reserved_nusd;  /**< held by requests in flight */
+    int          period;         /**< LLMGW_PERIOD_* */
+    int64_t      period_start;   /**< Unix seconds */
+} llmgw_budget_status;
+
+/** LLMGW_ENOTFOUND when no such budget is set. */
+LLMGW_API int llmgw_gateway_budget_status(llmgw_gateway *gw, int scope, const char *name, llmgw_budget_status *out);
+
 /** Number of deployments in a group (0 when the group is unknown). */
 LLMGW_API size_t llmgw_gateway_group_size(llmgw_gateway *gw, const char *group);
 

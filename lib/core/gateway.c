@@ -9,6 +9,7 @@
 #include "redact.h"
 #include "request.h"
 #include "../providers/registry.h"
+#include "../accounting/budget.h"
 #include "../accounting/metrics.h"
 #include "../transport/http.h"
 
@@ -174,7 +175,7 @@ int llmgw_gateway_new(llmgw_gateway **out, const llmgw_gateway_options *opts)
     }
     gw->opts.proxy = gw->proxy;
     gw->opts.ca_path = gw->ca_path;
-    if ((rc = llmgw__metrics_new(&gw->metrics)) < 0) {
+    if ((rc = llmgw__metrics_new(&gw->metrics)) < 0 || (rc = llmgw__budgets_new(&gw->budgets)) < 0) {
         llmgw_gateway_free(gw);
         return rc;
     }
@@ -215,6 +216,7 @@ void llmgw_gateway_free(llmgw_gateway *gw)
     llmgw__settings_free(gw->settings);
     llmgw__cache_backend_destroy(gw);
     llmgw__metrics_free(gw->metrics);
+    llmgw__budgets_free(gw->budgets);
     llmgw__pool_free(gw->pool);
     llmgw__free(gw->proxy);
     llmgw__free(gw->ca_path);

@@ -81,6 +81,7 @@ struct llmgw_gateway {
     llmgw__routes                 routes;        /* aliases and fallbacks */
     llmgw__settings              *settings;      /* from a config file, or NULL */
     struct llmgw__metrics        *metrics;
+    struct llmgw__budgets        *budgets;
     const struct llmgw_cache_backend_vtable *cache_vt; /* NULL: no cache */
     void                         *cache_self;
     atomic_int                    retry_policy[LLMGW_ERRCLASS__COUNT]; /* -1: default */
