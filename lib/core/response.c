@@ -9,11 +9,13 @@
 
 int llmgw__response_alloc(llmgw_response **out)
 {
-    llmgw_response *r = llmgw__calloc(1, sizeof(*r));
+    llmgw_response *r = llmgw__malloc(sizeof(*r));
 
     *out = r;
     if (r == NULL)
         return llmgw__error_oom();
+    /* zero everything but the record's inline storage, which the arena hands out as used */
+    memset(r, 0, offsetof(llmgw_response, rec) + offsetof(llmgw__record, inline_trail));
     llmgw__record_init(&r->rec);
     return 0;
 }

@@ -11,8 +11,8 @@
 struct llmgw_response {
     llmgw__answer    a;
     llmgw_tool_call *calls;     /* public views of a.calls */
-    llmgw__record    rec;
     int64_t          created;   /* Unix seconds */
+    llmgw__record    rec;       /* last: its inline storage needs no zeroing */
 };
 
 /* A new, empty response whose record is initialized in place. */
