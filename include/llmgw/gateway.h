@@ -54,6 +54,7 @@ typedef struct llmgw_gateway_options {
     int            cache_require_namespace; /**< multi-tenant: a request without a namespace fails */
     /* prices and budgets */
     const char    *prices_path;           /**< LiteLLM-format price file over the built-in table (NULL: none) */
+    int            tag_filtering;         /**< non-zero: requests only reach deployments sharing a tag */
     /* LLMGW_GATEWAY_OPTIONS_VERSION 2 fields go below this line */
 } llmgw_gateway_options;
 
@@ -121,6 +122,9 @@ typedef struct llmgw_deployment_options {
     double       output_cost_per_token;  /**< USD */
     /** Provider-specific settings as a JSON object (LiteLLM's extra litellm_params), or NULL. */
     const char  *params_json;
+    /** Tags for tag routing (LiteLLM's litellm_params.tags); "default" serves untagged requests. */
+    const char *const *tags;
+    size_t       tag_count;
     /* LLMGW_DEPLOYMENT_OPTIONS_VERSION 2 fields go below this line */
 } llmgw_deployment_options;
 
@@ -190,6 +194,35 @@ typedef struct llmgw_budget_status {
 
 /** LLMGW_ENOTFOUND when no such budget is set. */
 LLMGW_API int llmgw_gateway_budget_status(llmgw_gateway *gw, int scope, const char *name, llmgw_budget_status *out);
+
+/**
+ * Routing rules, evaluated in order before a group is resolved: the first
+ * whose condition holds sends the request to its target group. The
+ * condition is JSON (docs/routing.md): {"field": {"op": value}} leaves with
+ * fields customer, tags, model, input_tokens, max_tokens, has_images,
+ * has_tools, json_mode, metadata.<key>, params.<name>, and ops eq, ne, in,
+ * nin, prefix, lt, lte, gt, gte, exists; combined with {"all": [...]},
+ * {"any": [...]}, {"not": {...}}; {} always holds. The target must be a
+ * known group (or provider/model). Thread-safe.
+ */
+LLMGW_API int llmgw_gateway_add_rule(llmgw_gateway *gw, const char *name, const char *condition_json,
+                                     const char *target);
+
+/**
+ * A task-complexity classifier: returns the group a request should go to,
+ * or NULL to leave it alone. Runs after the rules when none matched. The
+ * returned string must stay valid until the next call on that thread.
+ */
+typedef const char *(*llmgw_classifier_cb)(const llmgw_request *req, void *userdata);
+LLMGW_API int llmgw_gateway_set_classifier(llmgw_gateway *gw, llmgw_classifier_cb cb, void *userdata);
+
+/**
+ * The built-in heuristic classifier (off by default): requests scoring as
+ * complex (long input, code blocks, tools, images, a deep conversation) go
+ * to `complex_group`, the rest to `simple_group`. NULL groups turn it off.
+ */
+LLMGW_API int llmgw_gateway_use_builtin_classifier(llmgw_gateway *gw, const char *simple_group,
+                                                   const char *complex_group);
 
 /** Number of deployments in a group (0 when the group is unknown). */
 LLMGW_API size_t llmgw_gateway_group_size(llmgw_gateway *gw, const char *group);

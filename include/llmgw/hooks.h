@@ -102,6 +102,7 @@ typedef struct llmgw_usage {
     const char  *customer;             /**< caller metadata, or NULL */
     const char *const *tags;           /**< caller tags */
     size_t       tag_count;
+    const char  *route_rule;           /**< the routing rule (or "classifier") that chose the group, or NULL */
 } llmgw_usage;
 
 typedef void (*llmgw_usage_cb)(const llmgw_usage *usage, void *userdata);

@@ -204,7 +204,8 @@ int llmgw__usage_json(cJSON **out, const llmgw_usage *u)
         llmgw__json_add_num(o, "saved_cost_nano_usd", (double)u->saved_cost_nusd) < 0 ||
         llmgw__json_add_num(o, "attempts", u->attempts) < 0 ||
         llmgw__json_add_num(o, "fallbacks", u->fallbacks) < 0 ||
-        add_str_or_null(o, "customer", u->customer) < 0)
+        add_str_or_null(o, "customer", u->customer) < 0 ||
+        add_str_or_null(o, "route_rule", u->route_rule) < 0)
         goto oom;
     trail = cJSON_CreateArray();
     if (llmgw__json_add_item(o, "trail", trail) < 0)

@@ -177,7 +177,8 @@ static int execute(llmgw_gateway *gw, const llmgw_request *req, const llmgw_stre
         rc = fail(&x, rc, e->error_class, 0, -1, NULL, e->message);
         goto out;
     }
-    if ((rc = llmgw__record_str(x.rec, &x.rec->u.group, llmgw__route_group(&x.route))) < 0) {
+    if ((rc = llmgw__record_str(x.rec, &x.rec->u.group, llmgw__route_group(&x.route))) < 0 ||
+        (x.route.rule[0] && (rc = llmgw__record_str(x.rec, &x.rec->u.route_rule, x.route.rule)) < 0)) {
         rc = fail(&x, LLMGW_ENOMEM, LLMGW_ERRCLASS_NONE, 0, -1, NULL, "out of memory");
         goto out;
     }

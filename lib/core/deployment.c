@@ -31,6 +31,9 @@ void llmgw__deployment_free(llmgw__deployment *d)
     }
     llmgw__free(d->state);
     cJSON_Delete(d->params);
+    for (size_t t = 0; d->tags != NULL && t < d->tag_count; t++)
+        llmgw__free(d->tags[t]);
+    llmgw__free(d->tags);
     llmgw__free(d->id);
     llmgw__free(d->group);
     llmgw__free(d->provider_id);
@@ -265,6 +268,29 @@ int llmgw__deployment_new(llmgw__deployment **out, llmgw_gateway *gw, const llmg
     d->custom_prices = o->custom_prices != 0;
     d->input_cost_per_token = o->input_cost_per_token;
     d->output_cost_per_token = o->output_cost_per_token;
+    if (o->tag_count > 0) {
+        size_t t;
+        if (o->tags == NULL || o->tag_count > 64) {
+            rc = CFG("deployment '%s/%s': at most 64 tags", d->provider_id, d->model);
+            goto fail;
+        }
+        d->tags = llmgw__calloc(o->tag_count, sizeof(*d->tags));
+        if (d->tags == NULL) {
+            rc = llmgw__error_oom();
+            goto fail;
+        }
+        d->tag_count = o->tag_count;
+        for (t = 0; t < o->tag_count; t++) {
+            if (o->tags[t] == NULL || *o->tags[t] == '\0') {
+                rc = CFG("deployment '%s/%s': empty tag", d->provider_id, d->model);
+                goto fail;
+            }
+            if ((rc = dup_checked(&d->tags[t], "tag", o->tags[t])) < 0)
+                goto fail;
+            if (strcmp(d->tags[t], "default") == 0)
+                d->tag_default = true;
+        }
+    }
     if (o->params_json != NULL) {
         d->params = llmgw__json_parse(o->params_json, strlen(o->params_json), LLMGW_ERRCLASS_CONFIG);
         if (d->params == NULL) {

@@ -213,6 +213,7 @@ void llmgw_gateway_free(llmgw_gateway *gw)
     llmgw__free(gw->deps);
     llmgw__free(gw->providers);
     llmgw__routes_dispose(&gw->routes);
+    llmgw__rules_dispose(&gw->rules);
     llmgw__settings_free(gw->settings);
     llmgw__cache_backend_destroy(gw);
     llmgw__metrics_free(gw->metrics);
@@ -322,6 +323,18 @@ static llmgw__deployment *find_deployment(llmgw_gateway *gw, const char *id)
     return NULL;
 }
 
+static bool same_tags(const llmgw__deployment *a, const llmgw__deployment *b)
+{
+    size_t i;
+
+    if (a->tag_count != b->tag_count)
+        return false;
+    for (i = 0; i < a->tag_count; i++)
+        if (strcmp(a->tags[i], b->tags[i]) != 0)
+            return false;
+    return true;
+}
+
 static bool same_settings(const llmgw__deployment *a, const llmgw__deployment *b)
 {
 #define SAME(f) ((a->f == NULL && b->f == NULL) || (a->f && b->f && strcmp(a->f, b->f) == 0))
@@ -331,7 +344,7 @@ static bool same_settings(const llmgw__deployment *a, const llmgw__deployment *b
            a->timeout_ms == b->timeout_ms && a->stream_timeout_ms == b->stream_timeout_ms &&
            a->max_input_tokens == b->max_input_tokens && a->custom_prices == b->custom_prices &&
            a->input_cost_per_token == b->input_cost_per_token &&
-           a->output_cost_per_token == b->output_cost_per_token;
+           a->output_cost_per_token == b->output_cost_per_token && same_tags(a, b);
 #undef SAME
 }
 

@@ -13,6 +13,7 @@
 #include "../config/settings.h"
 #include "../router/health.h"
 #include "../router/ratelimit.h"
+#include "../router/rules.h"
 
 typedef struct llmgw__pool llmgw__pool;
 typedef struct llmgw__transfer llmgw__transfer;
@@ -39,6 +40,9 @@ typedef struct llmgw__deployment {
     const llmgw_provider_vtable *vt;
     void                        *state;
     void                        *params;         /* cJSON object, or NULL */
+    char                       **tags;           /* tag routing */
+    size_t                       tag_count;
+    bool                         tag_default;    /* carries the "default" tag */
     llmgw_provider_config        cfg;
     llmgw__perform_fn            perform;
     const char                  *secrets[4];     /* for redaction, NULL-terminated */
@@ -79,6 +83,7 @@ struct llmgw_gateway {
     llmgw__deployment           **deps;          /* every deployment once; groups borrow */
     size_t                        ndeps, deps_cap;
     llmgw__routes                 routes;        /* aliases and fallbacks */
+    llmgw__rules                  rules;         /* routing rules and classifiers */
     llmgw__settings              *settings;      /* from a config file, or NULL */
     struct llmgw__metrics        *metrics;
     struct llmgw__budgets        *budgets;

@@ -81,6 +81,9 @@ static void nothing_eligible(llmgw__exec *x)
         stop_with(x, LLMGW_EPROVIDER, LLMGW_ERRCLASS_CONTEXT_LENGTH_EXCEEDED, 0,
                   "no deployment of group '%s' has a context window for ~%llu input + %llu output tokens",
                   g, (unsigned long long)x->route.est_input, (unsigned long long)x->route.max_output);
+    else if (w->untagged > 0 && w->open + w->rate_limited + w->busy + w->too_small == 0 && !x->have_last)
+        stop_with(x, LLMGW_ENOTFOUND, LLMGW_ERRCLASS_NOT_FOUND, 0,
+                  "no deployment of group '%s' carries a tag of this request (tag routing)", g);
     else if (w->rate_limited + w->busy > 0 && w->open == 0)
         stop_with(x, LLMGW_ERATELIMIT, LLMGW_ERRCLASS_RATE_LIMIT, w->soonest_us > 0 ? w->soonest_us
                                                                                    : llmgw__exec_now(x) + 100000,

@@ -10,6 +10,7 @@
 #include "health.h"
 #include "ratelimit.h"
 #include "route.h"
+#include "rules.h"
 #include "strategy.h"
 
 #include <stdio.h>
@@ -70,12 +71,21 @@ static int set_group(llmgw__route *r, const char *model)
 
 int llmgw__route_start(llmgw__route *r, llmgw_gateway *gw, const llmgw_request *req)
 {
+    char target[257];
+
     memset(r, 0, sizeof(*r));
     r->gw = gw;
+    r->req = req;
     r->excluded = r->inline_excluded;
     r->retries = r->inline_retries;
     r->est_input = llmgw__estimate_input_tokens(req);
     r->max_output = (uint64_t)llmgw__request_max_tokens(req);
+    if (gw->rules.n > 0 || gw->rules.classifier != NULL || gw->rules.builtin_simple != NULL) {
+        llmgw__facts f;
+        llmgw__facts_init(&f, req, r->est_input);
+        if (llmgw__rules_route(gw, &f, target, sizeof(target), r->rule, sizeof(r->rule)))
+            return set_group(r, target);
+    }
     return set_group(r, llmgw_request_model(req));
 }
 
@@ -100,6 +110,42 @@ static bool fits(const llmgw__route *r, const llmgw__deployment *d)
     return d->max_input_tokens <= 0 || r->est_input + r->max_output <= (uint64_t)d->max_input_tokens;
 }
 
+static bool shares_tag(const llmgw__deployment *d, const llmgw_request *req)
+{
+    size_t i, k;
+
+    for (i = 0; i < req->tag_count; i++)
+        for (k = 0; k < d->tag_count; k++)
+            if (strcmp(req->tags[i], d->tags[k]) == 0)
+                return true;
+    return false;
+}
+
+/*
+ * Tag routing (LiteLLM's enable_tag_filtering): a request with tags reaches
+ * the deployments sharing one, else those tagged "default"; a request with
+ * no tags reaches those tagged "default", else any.
+ */
+static void tag_filter(const llmgw__route *r, bool *allowed)
+{
+    const llmgw_request *req = r->req;
+    size_t i, matching = 0, defaults = 0;
+
+    for (i = 0; i < r->cand.n; i++) {
+        matching += req->tag_count > 0 && shares_tag(r->cand.deps[i], req);
+        defaults += r->cand.deps[i]->tag_default;
+    }
+    for (i = 0; i < r->cand.n; i++) {
+        const llmgw__deployment *d = r->cand.deps[i];
+        if (matching > 0)
+            allowed[i] = shares_tag(d, req);
+        else if (defaults > 0)
+            allowed[i] = d->tag_default;
+        else
+            allowed[i] = req->tag_count == 0;
+    }
+}
+
 static void soonest(llmgw__route_why *w, int64_t t)
 {
     if (t > 0 && (w->soonest_us == 0 || t < w->soonest_us))
@@ -109,6 +155,8 @@ static void soonest(llmgw__route_why *w, int64_t t)
 long llmgw__route_pick(llmgw__route *r, int64_t now, long pin, uint64_t *rng)
 {
     bool inline_ok[1024], *ok = inline_ok;
+    bool inline_tagged[1024], *tagged = NULL;
+    bool filter = r->gw->opts.tag_filtering != 0 && r->req != NULL;
     llmgw__pick_input in;
     size_t i;
     long idx;
@@ -116,6 +164,16 @@ long llmgw__route_pick(llmgw__route *r, int64_t now, long pin, uint64_t *rng)
     memset(&r->why, 0, sizeof(r->why));
     if (r->cand.n > LLMGW_ARRAY_SIZE(inline_ok) && (ok = llmgw__calloc(r->cand.n, sizeof(*ok))) == NULL)
         return -1;
+    if (filter) {
+        tagged = r->cand.n > LLMGW_ARRAY_SIZE(inline_tagged) ? llmgw__calloc(r->cand.n, sizeof(*tagged))
+                                                             : inline_tagged;
+        if (tagged == NULL) {
+            if (ok != inline_ok)
+                llmgw__free(ok);
+            return -1;
+        }
+        tag_filter(r, tagged);
+    }
     for (i = 0; i < r->cand.n; i++) {
         llmgw__deployment *d = r->cand.deps[i];
         int64_t until = 0, wait;
@@ -125,6 +183,10 @@ long llmgw__route_pick(llmgw__route *r, int64_t now, long pin, uint64_t *rng)
             continue;
         if (r->excluded[i]) {
             r->why.excluded++;
+            continue;
+        }
+        if (tagged != NULL && !tagged[i]) {
+            r->why.untagged++;
             continue;
         }
         if (!fits(r, d)) {
@@ -157,6 +219,8 @@ long llmgw__route_pick(llmgw__route *r, int64_t now, long pin, uint64_t *rng)
     idx = llmgw__strategy_pick(&in, rng);
     if (ok != inline_ok)
         llmgw__free(ok);
+    if (tagged != NULL && tagged != inline_tagged)
+        llmgw__free(tagged);
     return idx;
 }
 

@@ -19,6 +19,7 @@ typedef struct llmgw__route_why {
     size_t  busy;            /* at max_parallel_requests */
     size_t  too_small;       /* context window cannot fit the request */
     size_t  excluded;        /* already failed for this request */
+    size_t  untagged;        /* tag routing: no tag in common */
     int64_t soonest_us;      /* monotonic time the first open or limited one is usable again, 0 = none */
 } llmgw__route_why;
 
@@ -34,6 +35,8 @@ typedef struct llmgw__route {
     unsigned int        fallbacks;       /* group switches made */
     uint64_t            est_input;       /* estimated input tokens */
     uint64_t            max_output;      /* requested max_tokens, 0 = unknown */
+    const llmgw_request *req;
+    char                rule[129];       /* the routing rule that chose the first group, "" = none */
     llmgw__route_why    why;
 } llmgw__route;
 

@@ -293,7 +293,7 @@ static void test_usage_json(void **state)
         "\"reasoning_tokens\":10,\"total_tokens\":150,\"cost_nano_usd\":1234567,\"input_cost_nano_usd\":1000000,"
         "\"output_cost_nano_usd\":234567,\"cost_usd\":0.001234567,\"cost_source\":\"computed\","
         "\"start_time\":\"2023-11-14T22:13:20.123Z\",\"latency_ms\":1500,\"ttft_ms\":250.5,\"cache_hit\":false,"
-        "\"saved_cost_nano_usd\":0,\"attempts\":2,\"fallbacks\":1,\"customer\":\"acme\",\"trail\":["
+        "\"saved_cost_nano_usd\":0,\"attempts\":2,\"fallbacks\":1,\"customer\":\"acme\",\"route_rule\":null,\"trail\":["
         "{\"deployment\":\"dep-b\",\"provider\":\"anthropic\",\"model\":\"claude\",\"status\":\"failure\","
         "\"error_class\":\"rate_limit\",\"http_status\":429,\"usage_known\":false,\"billed\":false,"
         "\"input_tokens\":0,\"output_tokens\":0,\"cache_read_tokens\":0,\"cache_creation_tokens\":0,"
