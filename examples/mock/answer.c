@@ -151,6 +151,7 @@ int mock_answer_build(mock_answer *a, mock_answer_store *st, const mock_step *st
     a->stream = p->stream;
     a->include_usage = p->include_usage;
     a->created = (int64_t)time(NULL);
+    a->step = step;
     return 0;
 }
 

@@ -30,6 +30,8 @@ static void put_head(mbuf *o, const mock_step *st, const mock_plan *p, const moc
     else if (!no_body)
         mbuf_printf(o, "Content-Length: %zu\r\n", p->body_len);
     mbuf_printf(o, "x-mock-request-id: %s-%llu\r\n", t->lane->name, (unsigned long long)t->n);
+    if (p->extra_headers)
+        mbuf_puts(o, p->extra_headers);
     if (!p->keep_alive)
         mbuf_puts(o, "Connection: close\r\n");
     for (size_t i = 0; i < st->nheaders; i++)

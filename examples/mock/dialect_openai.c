@@ -1,9 +1,15 @@
 /*
- * llmgw mock upstream: OpenAI Chat Completions (POST /v1/chat/completions, /chat/completions).
+ * llmgw mock upstream: OpenAI Chat Completions and the OpenAI-compatible family.
  *
- * Shapes follow shared/fixtures/openai/: response.json for the body, stream*.sse for the chunk
- * grammar (role chunk, content deltas, tool-call deltas, finish chunk, optional usage chunk with
- * "choices":[] when stream_options.include_usage is true, then data: [DONE]).
+ * Paths: /chat/completions under "", /v1, /openai/v1 (Groq), /inference/v1 (Fireworks) and
+ * /api/v1 (OpenRouter); the azure dialect takes /openai/deployments/... and the /openai/v1 path
+ * when an api-key header comes. Shapes follow shared/fixtures/openai/: response.json for the
+ * body, stream*.sse for the chunk grammar (role chunk, content deltas, tool-call deltas, finish
+ * chunk, optional usage chunk with "choices":[] when stream_options.include_usage is true, then
+ * data: [DONE]). The step's quirk switches (script.c) add what compatible servers do:
+ * reasoning_content deltas (DeepSeek), SSE comments (OpenRouter), usage on the finish chunk
+ * without opt-in (Mistral, Fireworks), no auth (local servers), 422 on members a server refuses
+ * (Mistral's stream_options). The renderers are shared with dialect_azure.c (MOCK_OAI_AZURE).
  */
 #include "mock_internal.h"
 
@@ -12,7 +18,15 @@
 
 static int oai_match(const mock_request *req)
 {
-    return !strcmp(req->path, "/v1/chat/completions") || !strcmp(req->path, "/chat/completions");
+    static const char *const prefixes[] = {"", "/v1", "/openai/v1", "/inference/v1", "/api/v1"};
+    static const char tail[] = "/chat/completions";
+    size_t n = strlen(req->path), t = sizeof tail - 1;
+    if (n < t || strcmp(req->path + n - t, tail) != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (strlen(prefixes[i]) == n - t && !strncmp(req->path, prefixes[i], n - t))
+            return 1;
+    return 0;
 }
 
 static int bad(mock_reject *rej, const char *what, const char *where, size_t idx)
@@ -179,16 +193,24 @@ static int check_options(const cJSON *body, int *stream, int *include_usage, moc
     return 0;
 }
 
-static int oai_parse(mock_parsed *out, mock_reject *rej, const mock_request *req,
-                     const cJSON *body)
+/* The step's reject_members: 422 extra_forbidden naming the first one present. */
+static int check_rejected(const cJSON *body, const mock_request *req, mock_reject *rej)
 {
-    memset(out, 0, sizeof *out);
-    const char *auth = mock_request_header(req, "authorization");
-    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0 || auth[7 + strspn(auth + 7, " ")] == '\0') {
-        mock_reject_set(rej, 401, "invalid_request_error", "invalid_api_key",
-                        "mock: missing or empty Authorization: Bearer <key>");
-        return -1;
-    }
+    const cJSON *m;
+    if (!req->step || !req->step->reject_members)
+        return 0;
+    cJSON_ArrayForEach(m, req->step->reject_members)
+        if (cJSON_GetObjectItemCaseSensitive(body, m->valuestring)) {
+            mock_reject_set(rej, 422, "invalid_request_error", "extra_forbidden",
+                            "Extra inputs are not permitted: body.%.100s", m->valuestring);
+            return -1;
+        }
+    return 0;
+}
+
+int mock_openai_check_body(mock_parsed *out, mock_reject *rej, const mock_request *req,
+                           const cJSON *body, int need_model)
+{
     if (strcmp(req->method, "POST") != 0)
         return bad(rej, "chat completions need POST", NULL, 0);
     const char *ct = mock_request_header(req, "content-type");
@@ -198,14 +220,33 @@ static int oai_parse(mock_parsed *out, mock_reject *rej, const mock_request *req
         return bad(rej, "body is not valid JSON", NULL, 0);
     if (!cJSON_IsObject(body))
         return bad(rej, "body must be a JSON object", NULL, 0);
+    if (check_rejected(body, req, rej) < 0)
+        return -1;
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(body, "model");
-    if (!cJSON_IsString(model) || !model->valuestring[0])
-        return bad(rej, "model must be a non-empty string", NULL, 0);
-    out->model = model->valuestring;
+    if (need_model || !absent(model)) {
+        if (!cJSON_IsString(model) || !model->valuestring[0])
+            return bad(rej, "model must be a non-empty string", NULL, 0);
+        out->model = model->valuestring;
+    }
     if (check_messages(cJSON_GetObjectItemCaseSensitive(body, "messages"), &out->prompt_tokens,
                        rej) < 0)
         return -1;
     return check_options(body, &out->stream, &out->include_usage, rej);
+}
+
+static int oai_parse(mock_parsed *out, mock_reject *rej, const mock_request *req,
+                     const cJSON *body)
+{
+    memset(out, 0, sizeof *out);
+    const char *auth = mock_request_header(req, "authorization");
+    int optional = req->step && req->step->auth_optional && !auth;
+    if (!optional &&
+        (!auth || strncasecmp(auth, "Bearer ", 7) != 0 || auth[7 + strspn(auth + 7, " ")] == '\0')) {
+        mock_reject_set(rej, 401, "invalid_request_error", "invalid_api_key",
+                        "mock: missing or empty Authorization: Bearer <key>");
+        return -1;
+    }
+    return mock_openai_check_body(out, rej, req, body, 1);
 }
 
 static void put_usage(mbuf *b, const mock_answer *a)
@@ -224,6 +265,16 @@ static void put_usage(mbuf *b, const mock_answer *a)
                 (unsigned long long)a->usage.reasoning);
 }
 
+static int filtered(const mock_answer *a)
+{
+    return a->finish_reason && !strcmp(a->finish_reason, "content_filter");
+}
+
+static const char *reasoning(const mock_answer *a)
+{
+    return a->step ? a->step->reasoning : NULL;
+}
+
 static void put_head(mbuf *b, const mock_answer *a, const char *object)
 {
     mbuf_printf(b, "{\"id\":\"chatcmpl-mock-%llu\",\"object\":\"%s\",\"created\":%lld,\"model\":",
@@ -231,14 +282,22 @@ static void put_head(mbuf *b, const mock_answer *a, const char *object)
     mbuf_json_cstr(b, a->model);
 }
 
-static void oai_render_body(mbuf *b, const mock_answer *a)
+void mock_openai_render_body(mbuf *b, const mock_answer *a, int style)
 {
     put_head(b, a, "chat.completion");
+    if (style == MOCK_OAI_AZURE) {
+        mbuf_putc(b, ',');
+        mock_azure_prompt_filter(b);
+    }
     mbuf_puts(b, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
     if (a->text)
         mbuf_json_str(b, a->text, a->text_len);
     else
         mbuf_puts(b, "null");
+    if (reasoning(a)) {
+        mbuf_puts(b, ",\"reasoning_content\":");
+        mbuf_json_cstr(b, reasoning(a));
+    }
     mbuf_puts(b, ",\"refusal\":null,\"annotations\":[]");
     if (a->ntools) {
         mbuf_puts(b, ",\"tool_calls\":[");
@@ -255,24 +314,61 @@ static void oai_render_body(mbuf *b, const mock_answer *a)
     }
     mbuf_puts(b, "},\"logprobs\":null,\"finish_reason\":");
     mbuf_json_cstr(b, a->finish_reason);
+    if (style == MOCK_OAI_AZURE) {
+        mbuf_puts(b, ",\"content_filter_results\":");
+        mock_azure_filter_results(b, filtered(a));
+    }
     mbuf_puts(b, "}],\"usage\":");
     put_usage(b, a);
     mbuf_puts(b, ",\"service_tier\":\"default\",\"system_fingerprint\":\"fp_mock\"}");
 }
 
-/* One chunk: `delta` is the delta object's members, `finish` a JSON value. */
-static void chunk(mock_stream *s, const mbuf *prefix, int kind, const mock_answer *a,
-                  const char *delta, size_t delta_len, const char *finish)
+static void oai_render_body(mbuf *b, const mock_answer *a)
 {
+    mock_openai_render_body(b, a, MOCK_OAI_PLAIN);
+}
+
+typedef struct chunker {
+    mock_stream       *s;
+    const mock_answer *a;
+    mbuf               prefix;           /* {"id":...,"choices": */
+    int                style;
+} chunker;
+
+static void comment(chunker *k)
+{
+    if (k->a->step && k->a->step->sse_comment)
+        mbuf_printf(&k->s->bytes, ": %s\n\n", k->a->step->sse_comment);
+}
+
+/* One chunk: `delta` is the delta object's members, `finish` a JSON value; with_usage puts the
+ * usage on it (usage_on_finish). */
+static void chunk(chunker *k, int kind, const char *delta, size_t delta_len, const char *finish,
+                  int with_usage)
+{
+    mock_stream *s = k->s;
     mock_stream_begin(s, kind);
+    if (kind == MOCK_EV_ROLE || kind == MOCK_EV_FINISH)
+        comment(k);
     mbuf_puts(&s->bytes, "data: ");
     mock_stream_json_begin(s);
-    mbuf_put(&s->bytes, prefix->data, prefix->len);
+    mbuf_put(&s->bytes, k->prefix.data, k->prefix.len);
     mbuf_puts(&s->bytes, "[{\"index\":0,\"delta\":{");
     mbuf_put(&s->bytes, delta, delta_len);
     mbuf_puts(&s->bytes, "},\"logprobs\":null,\"finish_reason\":");
     mbuf_puts(&s->bytes, finish);
-    mbuf_puts(&s->bytes, a->include_usage ? "}],\"usage\":null}" : "}]}");
+    if (k->style == MOCK_OAI_AZURE && kind != MOCK_EV_ROLE) {
+        mbuf_puts(&s->bytes, ",\"content_filter_results\":");
+        mock_azure_filter_results(&s->bytes, kind == MOCK_EV_FINISH && filtered(k->a));
+    }
+    mbuf_puts(&s->bytes, "}]");
+    if (with_usage) {
+        mbuf_puts(&s->bytes, ",\"usage\":");
+        put_usage(&s->bytes, k->a);
+    } else if (k->a->include_usage) {
+        mbuf_puts(&s->bytes, ",\"usage\":null");
+    }
+    mbuf_putc(&s->bytes, '}');
     mock_stream_json_end(s);
     mbuf_puts(&s->bytes, "\n\n");
     mock_stream_end(s);
@@ -285,52 +381,67 @@ static size_t utf8_advance(const char *s, size_t len, size_t at)
     return at;
 }
 
-static void oai_render_stream(mock_stream *s, const mock_answer *a)
+static void tool_chunks(chunker *k, mbuf *d)
 {
-    mbuf prefix = {0}, d = {0};
-    put_head(&prefix, a, "chat.completion.chunk");
-    mbuf_puts(&prefix, ",\"system_fingerprint\":\"fp_mock\",\"choices\":");
-    s->oom |= prefix.oom;
-
-    mbuf_puts(&d, a->text ? "\"role\":\"assistant\",\"content\":\"\",\"refusal\":null"
-                          : "\"role\":\"assistant\",\"content\":null,\"refusal\":null");
-    chunk(s, &prefix, MOCK_EV_ROLE, a, d.data, d.len, "null");
-    for (size_t i = 0; i < a->npieces; i++) {
-        mbuf_clear(&d);
-        mbuf_puts(&d, "\"content\":");
-        mbuf_json_str(&d, a->text + a->pieces[i].off, a->pieces[i].len);
-        chunk(s, &prefix, MOCK_EV_TEXT, a, d.data, d.len, "null");
-    }
-    for (size_t i = 0; i < a->ntools; i++) {
-        const mock_tool_call *t = &a->tools[i];
-        mbuf_clear(&d);
-        mbuf_printf(&d, "\"tool_calls\":[{\"index\":%zu,\"id\":", i);
-        mbuf_json_cstr(&d, t->id);
-        mbuf_puts(&d, ",\"type\":\"function\",\"function\":{\"name\":");
-        mbuf_json_cstr(&d, t->name);
-        mbuf_puts(&d, ",\"arguments\":\"\"}}]");
-        chunk(s, &prefix, MOCK_EV_TOOL, a, d.data, d.len, "null");
+    for (size_t i = 0; i < k->a->ntools; i++) {
+        const mock_tool_call *t = &k->a->tools[i];
+        mbuf_clear(d);
+        mbuf_printf(d, "\"tool_calls\":[{\"index\":%zu,\"id\":", i);
+        mbuf_json_cstr(d, t->id);
+        mbuf_puts(d, ",\"type\":\"function\",\"function\":{\"name\":");
+        mbuf_json_cstr(d, t->name);
+        mbuf_puts(d, ",\"arguments\":\"\"}}]");
+        chunk(k, MOCK_EV_TOOL, d->data, d->len, "null", 0);
         size_t len = strlen(t->arguments), step = len / 16 + 1;
         if (step < 8)
             step = 8;
         for (size_t at = 0; at < len;) {
             size_t end = utf8_advance(t->arguments, len, at + step < len ? at + step : len);
-            mbuf_clear(&d);
-            mbuf_printf(&d, "\"tool_calls\":[{\"index\":%zu,\"function\":{\"arguments\":", i);
-            mbuf_json_str(&d, t->arguments + at, end - at);
-            mbuf_puts(&d, "}}]");
-            chunk(s, &prefix, MOCK_EV_TOOL, a, d.data, d.len, "null");
+            mbuf_clear(d);
+            mbuf_printf(d, "\"tool_calls\":[{\"index\":%zu,\"function\":{\"arguments\":", i);
+            mbuf_json_str(d, t->arguments + at, end - at);
+            mbuf_puts(d, "}}]");
+            chunk(k, MOCK_EV_TOOL, d->data, d->len, "null", 0);
             at = end;
         }
     }
+}
+
+void mock_openai_render_stream(mock_stream *s, const mock_answer *a, int style)
+{
+    chunker k = {.s = s, .a = a, .style = style};
+    mbuf d = {0};
+    put_head(&k.prefix, a, "chat.completion.chunk");
+    mbuf_puts(&k.prefix, ",\"system_fingerprint\":\"fp_mock\",\"choices\":");
+    s->oom |= k.prefix.oom;
+
+    if (style == MOCK_OAI_AZURE)
+        mock_azure_prompt_chunk(s);
+    mbuf_puts(&d, a->text ? "\"role\":\"assistant\",\"content\":\"\",\"refusal\":null"
+                          : "\"role\":\"assistant\",\"content\":null,\"refusal\":null");
+    chunk(&k, MOCK_EV_ROLE, d.data, d.len, "null", 0);
+    if (reasoning(a)) {
+        mbuf_clear(&d);
+        mbuf_puts(&d, "\"content\":null,\"reasoning_content\":");
+        mbuf_json_cstr(&d, reasoning(a));
+        chunk(&k, MOCK_EV_TEXT, d.data, d.len, "null", 0);
+    }
+    for (size_t i = 0; i < a->npieces; i++) {
+        mbuf_clear(&d);
+        mbuf_puts(&d, "\"content\":");
+        mbuf_json_str(&d, a->text + a->pieces[i].off, a->pieces[i].len);
+        chunk(&k, MOCK_EV_TEXT, d.data, d.len, "null", 0);
+    }
+    tool_chunks(&k, &d);
     mbuf_clear(&d);
     mbuf_json_cstr(&d, a->finish_reason);
-    chunk(s, &prefix, MOCK_EV_FINISH, a, "", 0, d.data ? d.data : "null");
+    chunk(&k, MOCK_EV_FINISH, "", 0, d.data ? d.data : "null",
+          a->step && a->step->usage_on_finish && !a->include_usage);
     if (a->include_usage) {
         mock_stream_begin(s, MOCK_EV_USAGE);
         mbuf_puts(&s->bytes, "data: ");
         mock_stream_json_begin(s);
-        mbuf_put(&s->bytes, prefix.data, prefix.len);
+        mbuf_put(&s->bytes, k.prefix.data, k.prefix.len);
         mbuf_puts(&s->bytes, "[],\"usage\":");
         put_usage(&s->bytes, a);
         mbuf_putc(&s->bytes, '}');
@@ -346,8 +457,13 @@ static void oai_render_stream(mock_stream *s, const mock_answer *a)
     mbuf_puts(&s->bytes, "\n\n");
     mock_stream_end(s);
     s->oom |= d.oom;
-    mbuf_free(&prefix);
+    mbuf_free(&k.prefix);
     mbuf_free(&d);
+}
+
+static void oai_render_stream(mock_stream *s, const mock_answer *a)
+{
+    mock_openai_render_stream(s, a, MOCK_OAI_PLAIN);
 }
 
 static void oai_render_error(mbuf *b, int status, const char *type, const char *code,
@@ -363,7 +479,7 @@ static void oai_render_error(mbuf *b, int status, const char *type, const char *
     mbuf_puts(b, "}}");
 }
 
-static void oai_render_error_event(mock_stream *s, const char *error_json)
+void mock_openai_render_error_event(mock_stream *s, const char *error_json)
 {
     mock_stream_begin(s, MOCK_EV_ERROR);
     mbuf_puts(&s->bytes, "data: ");
@@ -384,5 +500,5 @@ const mock_dialect mock_dialect_openai = {
     .render_body = oai_render_body,
     .render_stream = oai_render_stream,
     .render_error = oai_render_error,
-    .render_error_event = oai_render_error_event,
+    .render_error_event = mock_openai_render_error_event,
 };

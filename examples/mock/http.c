@@ -222,6 +222,7 @@ static int parse_head(mock_conn *c, mock_request *req, head_info *hi, const char
         req->query = q + 1;
     }
     req->path = target;
+    req->raw_path = target;
     memcpy(req->lane, "default", 8);
     if (!strncmp(target, "/lane/", 6)) {
         char *name = target + 6, *slash = strchr(name, '/');

@@ -151,11 +151,17 @@ void mock_reset_conn(mock_conn *c)
 int mock_send_json(mock_conn *c, int status, const char *id_header, const char *json, size_t len,
                    int keep_alive)
 {
+    return mock_send_json_headers(c, status, id_header, NULL, json, len, keep_alive);
+}
+
+int mock_send_json_headers(mock_conn *c, int status, const char *id_header, const char *extra,
+                           const char *json, size_t len, int keep_alive)
+{
     mbuf_clear(&c->out);
     mbuf_printf(&c->out,
                 "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                "x-mock-request-id: %s\r\n%s\r\n",
-                status, mock_reason(status), len, id_header,
+                "x-mock-request-id: %s\r\n%s%s\r\n",
+                status, mock_reason(status), len, id_header, extra ? extra : "",
                 keep_alive ? "" : "Connection: close\r\n");
     if (c->out.oom)
         return -1;

@@ -84,6 +84,8 @@ typedef struct mock_request {
     const char  *body;     /* not NUL-terminated: use body_len */
     size_t       body_len;
     int          keep_alive;
+    const char  *raw_path; /* the path as sent: lane prefix kept, query removed (request signing) */
+    const struct mock_step *step;  /* while a dialect parses: the step (quirk switches), else NULL */
 } mock_request;
 
 const char *mock_request_header(const mock_request *req, const char *lname);
@@ -123,6 +125,15 @@ typedef struct mock_step {
     uint32_t        header_count;
     uint64_t        header_bytes;
     cJSON          *expect;
+    /* binary stream framings (the bedrock dialect; others ignore them) */
+    int             bad_crc;             /* one frame's message CRC is wrong */
+    uint32_t        split_bytes;         /* frames written in pieces of at most N bytes */
+    /* OpenAI-family quirk switches (dialect_openai.c, dialect_azure.c) */
+    char           *reasoning;           /* reasoning_content (DeepSeek) before the text */
+    char           *sse_comment;         /* ": <comment>" lines in the stream (OpenRouter) */
+    int             usage_on_finish;     /* usage on the finish chunk without opt-in (Mistral) */
+    int             auth_optional;       /* no Authorization needed (local servers) */
+    cJSON          *reject_members;      /* top-level body members answered with 422 (Mistral) */
 } mock_step;
 
 typedef struct mock_script {
@@ -271,6 +282,9 @@ const char *mock_reason(int status);
 /* Writes a complete JSON response; 0 or -1. */
 int  mock_send_json(mock_conn *c, int status, const char *id_header, const char *json, size_t len,
                     int keep_alive);
+/* Same, with extra "Name: value\r\n" header lines (NULL: none). */
+int  mock_send_json_headers(mock_conn *c, int status, const char *id_header, const char *extra,
+                            const char *json, size_t len, int keep_alive);
 
 /* ---- dialect.c ---- */
 /* What the dialect understood from a request. */
@@ -302,6 +316,7 @@ typedef struct mock_answer {
     const char           *usage_raw;     /* inserted verbatim instead of rendering usage */
     int                   stream, include_usage;
     int64_t               created;
+    const mock_step      *step;          /* for dialect-specific step members */
 } mock_answer;
 
 typedef struct mock_dialect {
@@ -317,6 +332,8 @@ typedef struct mock_dialect {
     void (*render_error)(mbuf *out, int status, const char *type, const char *code,
                          const char *message);
     void (*render_error_event)(mock_stream *out, const char *error_json);
+    /* optional: extra "Name: value\r\n" header lines of an error answer (AWS x-amzn-ErrorType) */
+    void (*error_headers)(mbuf *out, int status, const char *type);
 } mock_dialect;
 
 const mock_dialect *mock_dialect_route(const mock_request *req);
@@ -325,6 +342,19 @@ uint64_t mock_count_words(const char *s, size_t n);
 void mock_error_defaults(int status, const char **type, const char **code, const char **message);
 void mock_reject_set(mock_reject *rej, int status, const char *type, const char *code,
                      const char *fmt, ...) MOCK_PRINTF(5, 6);
+
+/* dialect_openai.c: the Chat Completions shapes, shared with the azure dialect. A style adds a
+ * variant's extras (MOCK_OAI_AZURE: prompt_filter_results and content_filter_results). */
+enum { MOCK_OAI_PLAIN = 0, MOCK_OAI_AZURE = 1 };
+int  mock_openai_check_body(mock_parsed *out, mock_reject *rej, const mock_request *req,
+                            const cJSON *body, int need_model);
+void mock_openai_render_body(mbuf *b, const mock_answer *a, int style);
+void mock_openai_render_stream(mock_stream *s, const mock_answer *a, int style);
+void mock_openai_render_error_event(mock_stream *s, const char *error_json);
+/* dialect_azure.c: Azure's filter annotations (violence marked when filtered). */
+void mock_azure_filter_results(mbuf *b, int filtered);
+void mock_azure_prompt_filter(mbuf *b);                 /* "prompt_filter_results":[...] */
+void mock_azure_prompt_chunk(mock_stream *s);           /* the opening chunk with empty choices */
 
 extern const mock_dialect mock_dialect_openai;
 extern const mock_dialect mock_dialect_azure;
@@ -366,6 +396,7 @@ typedef struct mock_plan {
     int                has_usage;        /* the body / the USAGE event carries usage */
     mock_usage         usage;
     int                broken;           /* content faults: never counts as responses_ok */
+    const char        *extra_headers;    /* "Name: value\r\n" lines, or NULL */
 } mock_plan;
 
 int mock_deliver(mock_conn *c, const mock_ticket *t, const mock_step *step, mock_plan *plan);

@@ -16,11 +16,16 @@
 static int send_error(mock_conn *c, const mock_dialect *d, int status, const char *type,
                       const char *code, const char *message, const char *id, int keep_alive)
 {
+    mbuf extra = {0};
+    int rc;
     mbuf_clear(&c->payload);
     d->render_error(&c->payload, status, type, code, message);
-    if (c->payload.oom)
-        return -1;
-    return mock_send_json(c, status, id, c->payload.data, c->payload.len, keep_alive);
+    if (d->error_headers)
+        d->error_headers(&extra, status, type);
+    rc = c->payload.oom || extra.oom ? -1
+         : mock_send_json_headers(c, status, id, extra.data, c->payload.data, c->payload.len, keep_alive);
+    mbuf_free(&extra);
+    return rc;
 }
 
 static long find_broken_event(const mock_stream *s)
@@ -97,7 +102,7 @@ static int render_answer(mock_conn *c, mock_plan *plan, const mock_dialect *d,
         plan->broken_event = step->malformed ? find_broken_event(s) : -1;
         plan->has_usage = p->include_usage;
         plan->broken = step->malformed || step->omit_done || step->cut_after_events >= 0 ||
-                       step->error_event != NULL;
+                       step->error_event != NULL || step->bad_crc;
     } else {
         mbuf *b = &c->payload;
         mbuf_clear(b);
@@ -133,10 +138,13 @@ static int serve(mock_conn *c, const mock_request *req, const mock_dialect *d,
     cJSON *body = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
     mock_parsed parsed;
     mock_reject rej;
+    mbuf extra = {0};                      /* the dialect's error header lines */
     char msg[400];
     int rc;
 
-    if (d->parse(&parsed, &rej, req, body) < 0) {
+    mock_request routed = *req;            /* the dialect may read the step's quirk switches */
+    routed.step = step;
+    if (d->parse(&parsed, &rej, &routed, body) < 0) {
         rc = send_error(c, d, rej.status, rej.type, rej.code, rej.message, id, req->keep_alive);
         goto out;
     }
@@ -174,6 +182,10 @@ static int serve(mock_conn *c, const mock_request *req, const mock_dialect *d,
         }
         plan.body = c->payload.data;
         plan.body_len = c->payload.len;
+        if (d->error_headers) {
+            d->error_headers(&extra, step->status, type);
+            plan.extra_headers = extra.data;
+        }
     } else if (render_answer(c, &plan, d, step, &parsed, t) < 0) {
         rc = send_error(c, d, 500, "server_error", "mock_internal", "mock: out of memory", id, 0);
         rc = -1;
@@ -181,6 +193,7 @@ static int serve(mock_conn *c, const mock_request *req, const mock_dialect *d,
     }
     rc = mock_deliver(c, t, step, &plan);
 out:
+    mbuf_free(&extra);
     cJSON_Delete(body);
     return rc;
 }

@@ -50,6 +50,24 @@
  *   expect              {"method","path","query": string, "headers": {name: string|null},
  *                        "body": {...}}: mismatch answers 400 code mock_expectation_failed
  *
+ * OpenAI-family quirk switches (the openai and azure dialects; others ignore them):
+ *   reasoning           string: the answer carries it as reasoning_content (DeepSeek), in the
+ *                       message and as deltas before the text
+ *   sse_comment         string: a comment line ": <text>" precedes the first and the finish event
+ *                       (OpenRouter's ": OPENROUTER PROCESSING")
+ *   usage_on_finish     bool: the finish chunk carries usage even without stream_options
+ *                       (Mistral, Fireworks); the ledger counts it only with include_usage
+ *   auth_optional       bool: no Authorization header needed (local servers: vLLM, llama.cpp)
+ *   reject_members      [string]: a request body holding one of these top-level members is
+ *                       answered 422 code extra_forbidden (Mistral refuses stream_options)
+ *
+ * Binary stream framings (the bedrock dialect's AWS event-stream; SSE dialects ignore them):
+ *   bad_crc             bool: the first text (else tool, else finish) frame goes out with a wrong
+ *                       message CRC (its JSON intact)
+ *   split_bytes         int 1..65536: every frame is written in pieces of at most N bytes, each
+ *                       piece its own write (with event_delay_ms between pieces), so frames straddle
+ *                       the client's reads; each piece counts as one event
+ *
  * Event counting includes every event the dialect renders (OpenAI: the role chunk is event 1, the
  * usage chunk and [DONE] count too; an omitted [DONE] does not). Event faults at the same K apply
  * in this order: stall, reset, cut, error_event. cut_after_events, omit_done and error_event
@@ -327,9 +345,33 @@ static int parse_member(mock_step *st, const cJSON *m, perr *e, const char *w)
     INT_FIELD("oversize_bytes", 0, (int64_t)1 << 30, st->oversize_bytes = (uint64_t)v)
     INT_FIELD("header_count", 0, 10000, st->header_count = (uint32_t)v)
     INT_FIELD("header_bytes", 0, (int64_t)MOCK_MAX_BODY, st->header_bytes = (uint64_t)v)
+    INT_FIELD("split_bytes", 1, 65536, st->split_bytes = (uint32_t)v)
 #undef INT_FIELD
     if (!strcmp(k, "omit_done"))
         return get_bool(&st->omit_done, m, e, w);
+    if (!strcmp(k, "bad_crc"))
+        return get_bool(&st->bad_crc, m, e, w);
+    if (!strcmp(k, "usage_on_finish"))
+        return get_bool(&st->usage_on_finish, m, e, w);
+    if (!strcmp(k, "auth_optional"))
+        return get_bool(&st->auth_optional, m, e, w);
+    if (!strcmp(k, "reasoning"))
+        return get_str(&st->reasoning, m, e, w);
+    if (!strcmp(k, "sse_comment")) {
+        if (!cJSON_IsString(m) || !header_value_ok(m->valuestring))
+            return fail(e, w, "must be a string without CR or LF", k);
+        return get_str(&st->sse_comment, m, e, w);
+    }
+    if (!strcmp(k, "reject_members")) {
+        const cJSON *it;
+        if (!cJSON_IsArray(m) || st->reject_members)
+            return fail(e, w, "must be one array of strings", k);
+        cJSON_ArrayForEach(it, m)
+            if (!cJSON_IsString(it))
+                return fail(e, w, "must be one array of strings", k);
+        st->reject_members = cJSON_Duplicate(m, 1);
+        return st->reject_members ? 0 : fail(e, w, "out of memory", k);
+    }
     if (!strcmp(k, "malformed"))
         return get_bool(&st->malformed, m, e, w);
     if (!strcmp(k, "invalid_utf8"))
@@ -396,6 +438,9 @@ static void step_free(mock_step *st)
     free(st->usage_raw);
     free(st->error_event);
     cJSON_Delete(st->expect);
+    free(st->reasoning);
+    free(st->sse_comment);
+    cJSON_Delete(st->reject_members);
 }
 
 static int parse_step(mock_step *st, const cJSON *obj, perr *e, size_t idx)

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "redact.h"
+#include "../transport/aws_eventstream.h"
 #include "../transport/framing.h"
 #include "../transport/http.h"
 
@@ -19,6 +20,7 @@ typedef struct stream_ctx {
     llmgw__attempt *a;
     llmgw__sse      sse;
     llmgw__lines    lines;
+    llmgw__eventstream aws;
     void           *stream_state;
     int             parse_rc;
     char            parse_msg[256];
@@ -49,29 +51,40 @@ static int parse_failed(stream_ctx *sc, int rc, const char *fallback)
     return 1;
 }
 
-static int on_event(void *ud, const char *event, size_t event_len, const char *data, size_t data_len)
+static int deliver_event(stream_ctx *sc, const llmgw_stream_event *ev)
 {
-    stream_ctx *sc = ud;
     llmgw__attempt *a = sc->a;
-    llmgw_stream_event ev;
     int rc;
 
     if (++sc->events > MAX_STREAM_EVENTS)
         return parse_failed(sc, LLMGW_EUNAVAILABLE, "more stream events than the cap");
     if (a->reply.done)
         return 0;       /* nothing after the terminal marker matters */
-    ev.event = event;
-    ev.event_len = event_len;
-    ev.data = data;
-    ev.data_len = data_len;
-    ev.exception = 0;
-    rc = a->dep->vt->parse_stream_event(&a->reply, a->dep->state, sc->stream_state, &ev);
+    rc = a->dep->vt->parse_stream_event(&a->reply, a->dep->state, sc->stream_state, ev);
     if (rc < 0) {
         if (a->reply.user_stopped)
             return 1;
         return parse_failed(sc, rc, "malformed stream event");
     }
     return a->reply.has_error ? 1 : 0;
+}
+
+static int on_event(void *ud, const char *event, size_t event_len, const char *data, size_t data_len)
+{
+    llmgw_stream_event ev = { event, event_len, data, data_len, 0 };
+
+    return deliver_event(ud, &ev);
+}
+
+/* AWS event-stream: ":event-type" (or the exception's type) names the event. */
+static int on_aws_message(void *ud, const llmgw__es_message *m)
+{
+    llmgw_stream_event ev;
+    int rc = llmgw__es_to_event(&ev, m);
+
+    if (rc < 0)
+        return parse_failed(ud, LLMGW_EUNAVAILABLE, llmgw__es_strerror(rc));
+    return deliver_event(ud, &ev);
 }
 
 static int on_line(void *ud, const char *line, size_t len)
@@ -88,10 +101,14 @@ static int on_body(void *ud, const char *data, size_t len)
 
     if (sc->a->dep->vt->stream_framing == LLMGW_FRAMING_NDJSON)
         rc = llmgw__lines_feed(&sc->lines, data, len, on_line, sc);
+    else if (sc->a->dep->vt->stream_framing == LLMGW_FRAMING_AWS_EVENTSTREAM)
+        rc = llmgw__es_feed(&sc->aws, data, len);
     else
         rc = llmgw__sse_feed(&sc->sse, data, len);
     if (rc == LLMGW__FRAMING_TOO_LONG)
         return parse_failed(sc, LLMGW_EUNAVAILABLE, "stream line longer than max_sse_line_bytes");
+    if (rc <= LLMGW__ES_ERR_LENGTH && rc >= LLMGW__ES_ERR_KIND)
+        return parse_failed(sc, LLMGW_EUNAVAILABLE, llmgw__es_strerror(rc));
     if (rc < 0)
         return parse_failed(sc, rc, "out of memory while reading the stream");
     return rc;
@@ -284,19 +301,13 @@ int llmgw__attempt_run(llmgw__attempt *a)
         }
         if (vt->stream_framing == LLMGW_FRAMING_NDJSON)
             llmgw__lines_init(&sc.lines, a->gw->opts.max_sse_line_bytes, true);
+        else if (vt->stream_framing == LLMGW_FRAMING_AWS_EVENTSTREAM)   /* a frame is one event */
+            llmgw__es_init(&sc.aws, a->gw->opts.max_sse_line_bytes, on_aws_message, &sc);
         else
             llmgw__sse_init(&sc.sse, a->gw->opts.max_sse_line_bytes, on_event, &sc);
         t.on_body = on_body;
         t.body_userdata = &sc;
     }
-    if (a->stream && vt->stream_framing == LLMGW_FRAMING_AWS_EVENTSTREAM) {
-        o->sent = false;
-        o->error_class = LLMGW_ERRCLASS_UNSUPPORTED;
-        set_message(a, "%s: AWS event-stream framing is not available", a->dep->provider_id);
-        rc = 0;
-        goto done;
-    }
-
     rc = a->dep->perform(a->gw, a->dep, &t);
     if (rc == LLMGW_ENOMEM)
         goto done;
@@ -366,6 +377,8 @@ done:
     if (a->stream) {
         if (vt->stream_framing == LLMGW_FRAMING_NDJSON)
             llmgw__lines_dispose(&sc.lines);
+        else if (vt->stream_framing == LLMGW_FRAMING_AWS_EVENTSTREAM)
+            llmgw__es_dispose(&sc.aws);
         else
             llmgw__sse_dispose(&sc.sse);
         llmgw__free(sc.stream_state);

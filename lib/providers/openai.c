@@ -1,5 +1,25 @@
 /*
- * lib/providers/openai.c: OpenAI Chat Completions (docs/wire-formats.md §1).
+ * lib/providers/openai.c: OpenAI Chat Completions, the request side
+ * (docs/wire-formats.md §1), shared by every OpenAI-shaped dialect, and the
+ * `openai` vtable. The reply side is openai_parse.c.
+ *
+ * The canonical request already is a Chat Completions body, so the body
+ * references the canonical members (no deep copy) and adds `model` and the
+ * stream members; a dialect (llmgw__openai_dialect) renames, refuses or
+ * rewrites the few members its upstream spells differently.
+ *
+ * OpenAI's own quirks, as decided here:
+ *  - max_tokens / max_completion_tokens are sent as the caller gave them,
+ *    except that for o-series and gpt-5 models (model names "o<digit>..." and
+ *    "gpt-5...") max_tokens is sent as max_completion_tokens: the spec calls
+ *    max_tokens "not compatible with o-series models", and the C API's
+ *    llmgw_request_set_max_tokens() writes max_tokens. Other models keep
+ *    max_tokens, which every OpenAI-compatible server behind OPENAI_BASE_URL
+ *    understands.
+ *  - role "developer" passes through unchanged.
+ *  - streaming always asks for stream_options.include_usage; response members
+ *    llmgw does not use (include_obfuscation's "obfuscation") are ignored.
+ *  - x-should-retry is read by the core, not here.
  */
 #include "../core/common.h"
 #include "../core/buf.h"
@@ -8,399 +28,278 @@
 #include "../core/request.h"
 #include "openai.h"
 
-#include <ctype.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <strings.h>
 
-typedef struct openai_state {
-    const llmgw_provider_config *cfg;
-} openai_state;
+#define MESSAGE_FLAGS (LLMGW__OAI_DEVELOPER_AS_SYSTEM | LLMGW__OAI_NO_MESSAGE_NAME | LLMGW__OAI_TEXT_ONLY)
 
-static int openai_init(void *state, const llmgw_provider_config *cfg)
+static int unsupported(const llmgw__openai_dialect *d, const char *what)
 {
-    openai_state *st = state;
+    return llmgw__error_setc(LLMGW_EUNSUPPORTED, LLMGW_ERRCLASS_UNSUPPORTED,
+                             "%s cannot express %s (drop_params drops it instead)", d->name, what);
+}
 
-    if (cfg->api_base == NULL)
-        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "openai: no api_base");
-    st->cfg = cfg;
+static bool is_refused(const llmgw__openai_dialect *d, const char *key)
+{
+    const char *const *r;
+
+    for (r = d->refused; r != NULL && *r != NULL; r++)
+        if (strcmp(*r, key) == 0)
+            return true;
+    return false;
+}
+
+static bool has(const cJSON *obj, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+    return it != NULL && !cJSON_IsNull(it);
+}
+
+/* o1, o3-mini, o4-mini, gpt-5, gpt-5-mini ...: reasoning models that refuse max_tokens. */
+static bool reasoning_model(const char *m)
+{
+    return m != NULL && ((m[0] == 'o' && m[1] >= '1' && m[1] <= '9') || strncmp(m, "gpt-5", 5) == 0);
+}
+
+/* The name a canonical member is sent under (a rename never collides with a member present). */
+static const char *wire_name(const llmgw__openai_dialect *d, const cJSON *body, const char *key,
+                             const char *model)
+{
+    if ((d->flags & LLMGW__OAI_RANDOM_SEED) && strcmp(key, "seed") == 0 && !has(body, "random_seed"))
+        return "random_seed";
+    if ((d->flags & LLMGW__OAI_MAX_TOKENS_ONLY) && strcmp(key, "max_completion_tokens") == 0 &&
+        !has(body, "max_tokens"))
+        return "max_tokens";
+    if ((d->flags & LLMGW__OAI_REASONING_RENAME) && strcmp(key, "max_tokens") == 0 &&
+        reasoning_model(model) && !has(body, "max_completion_tokens"))
+        return "max_completion_tokens";
+    return key;
+}
+
+static bool non_text_part(const cJSON *part)
+{
+    const char *type = llmgw__json_str(part, "type");
+
+    return type == NULL || strcmp(type, "text") != 0;
+}
+
+static bool message_needs_change(const llmgw__openai_dialect *d, const cJSON *m)
+{
+    const char *role = llmgw__json_str(m, "role");
+    const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content"), *part;
+
+    if ((d->flags & LLMGW__OAI_DEVELOPER_AS_SYSTEM) && role != NULL && strcmp(role, "developer") == 0)
+        return true;
+    if ((d->flags & LLMGW__OAI_NO_MESSAGE_NAME) && cJSON_GetObjectItemCaseSensitive(m, "name") != NULL)
+        return true;
+    if ((d->flags & LLMGW__OAI_TEXT_ONLY) && cJSON_IsArray(content))
+        cJSON_ArrayForEach(part, content)
+            if (non_text_part(part))
+                return true;
+    return false;
+}
+
+/* Rewrite one copied message for the dialect; refusals name the member. */
+static int adapt_message(cJSON *m, const llmgw__openai_dialect *d, size_t mi, bool drop)
+{
+    cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content"), *part, *next;
+    const char *role = llmgw__json_str(m, "role");
+    char what[96];
+    size_t pi = 0;
+
+    if ((d->flags & LLMGW__OAI_DEVELOPER_AS_SYSTEM) && role != NULL && strcmp(role, "developer") == 0)
+        LLMGW_TRY(llmgw__json_set_item(m, "role", cJSON_CreateString("system")));
+    if ((d->flags & LLMGW__OAI_NO_MESSAGE_NAME) && cJSON_GetObjectItemCaseSensitive(m, "name") != NULL) {
+        snprintf(what, sizeof(what), "messages[%zu].name", mi);
+        if (!drop && has(m, "name"))
+            return unsupported(d, what);
+        cJSON_DeleteItemFromObjectCaseSensitive(m, "name");
+    }
+    if ((d->flags & LLMGW__OAI_TEXT_ONLY) && cJSON_IsArray(content)) {
+        for (part = content->child; part != NULL; part = next, pi++) {
+            next = part->next;
+            if (!non_text_part(part))
+                continue;
+            snprintf(what, sizeof(what), "messages[%zu].content[%zu] (type %.32s)", mi, pi,
+                     llmgw__json_str(part, "type") ? llmgw__json_str(part, "type") : "?");
+            if (!drop)
+                return unsupported(d, what);
+            cJSON_Delete(cJSON_DetachItemViaPointer(content, part));
+        }
+        if (content->child == NULL)
+            LLMGW_TRY(llmgw__json_set_item(m, "content", cJSON_CreateString("")));
+    }
     return 0;
+}
+
+/* *out: a new messages array when the dialect changes any message, else NULL. */
+static int dialect_messages(cJSON **out, const cJSON *msgs, const llmgw__openai_dialect *d, bool drop)
+{
+    const cJSON *m;
+    cJSON *arr, *copy;
+    size_t mi = 0;
+    bool any = false;
+    int rc;
+
+    *out = NULL;
+    cJSON_ArrayForEach(m, msgs)
+        any = any || message_needs_change(d, m);
+    if (!any)
+        return 0;
+    if ((arr = cJSON_CreateArray()) == NULL)
+        return llmgw__error_oom();
+    cJSON_ArrayForEach(m, msgs) {
+        if (message_needs_change(d, m)) {
+            if ((copy = cJSON_Duplicate(m, true)) == NULL || llmgw__json_append(arr, copy) < 0) {
+                cJSON_Delete(arr);
+                return llmgw__error_oom();
+            }
+            if ((rc = adapt_message(copy, d, mi, drop)) < 0) {
+                cJSON_Delete(arr);
+                return rc;
+            }
+        } else if (!cJSON_AddItemReferenceToArray(arr, (cJSON *)(uintptr_t)m)) {
+            cJSON_Delete(arr);
+            return llmgw__error_oom();
+        }
+        mi++;
+    }
+    *out = arr;
+    return 0;
+}
+
+int llmgw__openai_dialect_body(llmgw_buf *out, const llmgw_request *req, const char *model, int stream,
+                               const llmgw__openai_dialect *d)
+{
+    const cJSON *body = llmgw__request_body(req), *it;
+    bool drop = llmgw_request_drop_params(req) != 0;
+    cJSON *o = cJSON_CreateObject(), *so, *msgs;
+    char what[96];
+    int rc = 0;
+
+    if (o == NULL)
+        return llmgw__error_oom();
+    cJSON_ArrayForEach(it, body) {
+        if (strcmp(it->string, "model") == 0) {
+            if (!(d->flags & LLMGW__OAI_OMIT_MODEL) && (rc = llmgw__json_add_str(o, "model", model)) < 0)
+                goto out;
+            continue;
+        }
+        if (is_refused(d, it->string)) {
+            if (drop || cJSON_IsNull(it))
+                continue;       /* null is "not set": nothing is lost */
+            snprintf(what, sizeof(what), "'%.64s'", it->string);
+            rc = unsupported(d, what);
+            goto out;
+        }
+        if (strcmp(it->string, "messages") == 0 && (d->flags & MESSAGE_FLAGS)) {
+            if ((rc = dialect_messages(&msgs, it, d, drop)) < 0)
+                goto out;
+            if (msgs != NULL) {
+                if ((rc = llmgw__json_add_item(o, "messages", msgs)) < 0)
+                    goto out;
+                continue;
+            }
+        }
+        if (!cJSON_AddItemReferenceToObject(o, wire_name(d, body, it->string, model), (cJSON *)(uintptr_t)it)) {
+            rc = llmgw__error_oom();
+            goto out;
+        }
+    }
+    if (stream) {
+        if ((rc = llmgw__json_add_bool(o, "stream", true)) < 0)
+            goto out;
+        if (!(d->flags & LLMGW__OAI_NO_STREAM_OPTIONS)) {
+            so = cJSON_CreateObject();
+            if ((rc = llmgw__json_add_item(o, "stream_options", so)) < 0 ||
+                (rc = llmgw__json_add_bool(so, "include_usage", true)) < 0)
+                goto out;
+        }
+    }
+    if ((d->flags & LLMGW__OAI_CONTEXT_ERROR) && !has(body, "context_length_exceeded_behavior") &&
+        (rc = llmgw__json_add_str(o, "context_length_exceeded_behavior", "error")) < 0)
+        goto out;
+    rc = llmgw__json_print(out, o);
+out:
+    cJSON_Delete(o);
+    return rc;
 }
 
 int llmgw__openai_body(llmgw_buf *out, const llmgw_request *req, const char *model, int stream,
                        bool include_model)
 {
-    const cJSON *body = llmgw__request_body(req), *it;
-    cJSON *o = cJSON_CreateObject(), *so;
-    int rc = 0;
+    llmgw__openai_dialect d = { "openai", include_model ? 0u : (unsigned int)LLMGW__OAI_OMIT_MODEL, NULL };
 
-    if (o == NULL)
-        return llmgw__error_oom();
-    /* references to the canonical members: no deep copy of messages */
-    cJSON_ArrayForEach(it, body) {
-        if (strcmp(it->string, "model") == 0) {
-            if (include_model && llmgw__json_add_str(o, "model", model) < 0)
-                goto oom;
-            continue;
-        }
-        if (!cJSON_AddItemReferenceToObject(o, it->string, (cJSON *)(uintptr_t)it))
-            goto oom;
-    }
-    if (stream) {
-        if (llmgw__json_add_bool(o, "stream", true) < 0)
-            goto oom;
-        so = cJSON_CreateObject();
-        if (llmgw__json_add_item(o, "stream_options", so) < 0 ||
-            llmgw__json_add_bool(so, "include_usage", true) < 0)
-            goto oom;
-    }
-    rc = llmgw__json_print(out, o);
-    cJSON_Delete(o);
-    return rc;
-oom:
-    cJSON_Delete(o);
-    return llmgw__error_oom();
+    return llmgw__openai_dialect_body(out, req, model, stream, &d);
 }
 
-static int openai_build_request(llmgw_http_request *out, void *state, const llmgw_request *req, int stream)
+int llmgw__openai_check_config(const char *who, const llmgw_provider_config *cfg)
 {
-    const openai_state *st = state;
-    llmgw_buf body = LLMGW_BUF_INIT;
+    if (cfg->api_base == NULL || *cfg->api_base == '\0')
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "%s: no api_base", who);
+    if (strpbrk(cfg->api_base, "?#") != NULL)
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG,
+                                 "%s: api_base may not carry a query or a fragment", who);
+    return 0;
+}
+
+static int bearer(llmgw_http_request *out, const char *key)
+{
     char auth[4200];
+    int n, rc;
+
+    n = snprintf(auth, sizeof(auth), "Bearer %s", key);
+    if (n < 0 || (size_t)n >= sizeof(auth))
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "api_key is too long");
+    rc = llmgw_http_request_add_header(out, "Authorization", auth);
+    llmgw__zeroize(auth, (size_t)n);
+    return rc;
+}
+
+int llmgw__openai_build(llmgw_http_request *out, const llmgw_provider_config *cfg, const llmgw_request *req,
+                        int stream, const llmgw__openai_dialect *d)
+{
+    llmgw_buf body = LLMGW_BUF_INIT;
     int rc;
 
-    LLMGW_TRY(llmgw_http_request_set_url(out, st->cfg->api_base));
+    LLMGW_TRY(llmgw_http_request_set_url(out, cfg->api_base));
     LLMGW_TRY(llmgw_http_request_append_url(out, "/chat/completions"));
     LLMGW_TRY(llmgw_http_request_add_header(out, "Content-Type", "application/json"));
     if (stream)
         LLMGW_TRY(llmgw_http_request_add_header(out, "Accept", "text/event-stream"));
-    if (st->cfg->api_key != NULL) {
-        int n = snprintf(auth, sizeof(auth), "Bearer %s", st->cfg->api_key);
-        rc = llmgw_http_request_add_header(out, "Authorization", auth);
-        llmgw__zeroize(auth, n > 0 && (size_t)n < sizeof(auth) ? (size_t)n : sizeof(auth));
-        LLMGW_TRY(rc);
-    }
-    if (st->cfg->organization != NULL)
-        LLMGW_TRY(llmgw_http_request_add_header(out, "OpenAI-Organization", st->cfg->organization));
-    rc = llmgw__openai_body(&body, req, st->cfg->model, stream, true);
+    if (cfg->api_key != NULL && *cfg->api_key != '\0')
+        LLMGW_TRY(bearer(out, cfg->api_key));
+    rc = llmgw__openai_dialect_body(&body, req, cfg->model, stream, d);
     if (rc == 0)
         rc = llmgw_http_request_set_body(out, body.ptr, body.size);
     llmgw_buf_dispose(&body);
     return rc;
 }
 
-int llmgw__openai_finish(const char *s)
+/* ---- the openai provider ---- */
+
+typedef struct openai_state {
+    const llmgw_provider_config *cfg;
+} openai_state;
+
+static const llmgw__openai_dialect openai_dialect = { "openai", LLMGW__OAI_REASONING_RENAME, NULL };
+
+static int openai_init(void *state, const llmgw_provider_config *cfg)
 {
-    if (s == NULL)
-        return LLMGW_FINISH_NONE;
-    if (strcmp(s, "stop") == 0 || strcmp(s, "eos") == 0)
-        return LLMGW_FINISH_STOP;
-    if (strcmp(s, "length") == 0 || strcmp(s, "model_length") == 0)
-        return LLMGW_FINISH_LENGTH;
-    if (strcmp(s, "tool_calls") == 0 || strcmp(s, "function_call") == 0)
-        return LLMGW_FINISH_TOOL_CALLS;
-    if (strcmp(s, "content_filter") == 0)
-        return LLMGW_FINISH_CONTENT_FILTER;
-    return LLMGW_FINISH_OTHER;
-}
+    openai_state *st = state;
 
-static int bad_usage(void)
-{
-    return llmgw__error_setc(LLMGW_EUNAVAILABLE, LLMGW_ERRCLASS_SERVER_ERROR,
-                             "implausible token counts in the upstream's usage");
-}
-
-/* A count member: absent or null is 0; present must be a valid count. */
-static int count(const cJSON *obj, const char *key, uint64_t *out)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-    *out = 0;
-    if (it == NULL || cJSON_IsNull(it))
-        return 0;
-    return llmgw__json_token_count(it, out) == 0 ? 0 : bad_usage();
-}
-
-int llmgw__openai_usage(llmgw_token_counts *out, const cJSON *usage)
-{
-    const cJSON *pd = cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details");
-    const cJSON *cd = cJSON_GetObjectItemCaseSensitive(usage, "completion_tokens_details");
-    uint64_t hit = 0;
-
-    memset(out, 0, sizeof(*out));
-    if (!cJSON_IsObject(usage))
-        return bad_usage();
-    LLMGW_TRY(count(usage, "prompt_tokens", &out->input_tokens));
-    LLMGW_TRY(count(usage, "completion_tokens", &out->output_tokens));
-    if (cJSON_IsObject(pd)) {
-        LLMGW_TRY(count(pd, "cached_tokens", &out->cache_read_tokens));
-        LLMGW_TRY(count(pd, "cache_write_tokens", &out->cache_creation_tokens));
-    }
-    if (cJSON_IsObject(cd))
-        LLMGW_TRY(count(cd, "reasoning_tokens", &out->reasoning_tokens));
-    /* DeepSeek's own cache-hit field */
-    LLMGW_TRY(count(usage, "prompt_cache_hit_tokens", &hit));
-    if (hit > out->cache_read_tokens)
-        out->cache_read_tokens = hit;
-    if (out->cache_read_tokens + out->cache_creation_tokens > out->input_tokens ||
-        out->reasoning_tokens > out->output_tokens)
-        return bad_usage();
+    LLMGW_TRY(llmgw__openai_check_config("openai", cfg));
+    st->cfg = cfg;
     return 0;
 }
 
-static int add_message_tool_calls(llmgw_reply *out, const cJSON *calls)
+static int openai_build_request(llmgw_http_request *out, void *state, const llmgw_request *req, int stream)
 {
-    const cJSON *tc;
-    size_t i = 0;
+    const openai_state *st = state;
 
-    cJSON_ArrayForEach(tc, calls) {
-        const cJSON *fn = cJSON_GetObjectItemCaseSensitive(tc, "function");
-        const char *args = llmgw__json_str(fn, "arguments");
-        LLMGW_TRY(llmgw_reply_tool_call(out, i, llmgw__json_str(tc, "id"), llmgw__json_str(fn, "name"),
-                                        args ? args : "", args ? strlen(args) : 0));
-        i++;
-    }
-    return 0;
-}
-
-static int malformed(const char *what)
-{
-    return llmgw__error_setc(LLMGW_EUNAVAILABLE, LLMGW_ERRCLASS_SERVER_ERROR,
-                             "malformed response from the upstream: %s", what);
-}
-
-static int embedded_error(llmgw_reply *out, const cJSON *err)
-{
-    llmgw_error_info info;
-    double code = 0;
-
-    memset(&info, 0, sizeof(info));
-    info.error_class = LLMGW_ERRCLASS_SERVER_ERROR;
-    info.retry_after_ms = -1;
-    llmgw__openai_error_object(&info, err);
-    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(err, "code")))
-        code = cJSON_GetObjectItemCaseSensitive(err, "code")->valuedouble;
-    return llmgw_reply_error(out, info.error_class, code >= 400 && code < 600 ? (int)code : 0,
-                             info.message[0] ? info.message : "error in a 200 response");
-}
-
-int llmgw__openai_parse_completion(llmgw_reply *out, const cJSON *root)
-{
-    const cJSON *choices, *c0, *msg, *content, *usage, *err;
-    const char *s;
-
-    if (!cJSON_IsObject(root))
-        return malformed("not a JSON object");
-    if ((err = cJSON_GetObjectItemCaseSensitive(root, "error")) != NULL && cJSON_IsObject(err))
-        return embedded_error(out, err);
-    LLMGW_TRY(llmgw_reply_set_id(out, llmgw__json_str(root, "id")));
-    LLMGW_TRY(llmgw_reply_set_model(out, llmgw__json_str(root, "model")));
-    choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
-    if (!cJSON_IsArray(choices) || (c0 = cJSON_GetArrayItem(choices, 0)) == NULL)
-        return malformed("no choices");
-    msg = cJSON_GetObjectItemCaseSensitive(c0, "message");
-    if (!cJSON_IsObject(msg))
-        return malformed("choices[0].message missing");
-    content = cJSON_GetObjectItemCaseSensitive(msg, "content");
-    if (cJSON_IsString(content))
-        LLMGW_TRY(llmgw_reply_append_text(out, content->valuestring, strlen(content->valuestring)));
-    else if (content != NULL && !cJSON_IsNull(content))
-        return malformed("choices[0].message.content is not a string");
-    if ((s = llmgw__json_str(msg, "reasoning_content")) != NULL)
-        LLMGW_TRY(llmgw_reply_append_reasoning(out, s, strlen(s)));
-    LLMGW_TRY(add_message_tool_calls(out, cJSON_GetObjectItemCaseSensitive(msg, "tool_calls")));
-    s = llmgw__json_str(c0, "finish_reason");
-    LLMGW_TRY(llmgw_reply_set_finish(out, llmgw__openai_finish(s), s));
-    usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
-    if (usage != NULL && !cJSON_IsNull(usage)) {
-        llmgw_token_counts c;
-        LLMGW_TRY(llmgw__openai_usage(&c, usage));
-        LLMGW_TRY(llmgw_reply_set_usage(out, &c));
-    }
-    return llmgw_reply_done(out);
-}
-
-int llmgw__openai_parse_response(llmgw_reply *out, void *state, const llmgw_http_response *in)
-{
-    size_t len;
-    const char *body = llmgw_http_response_body(in, &len);
-    cJSON *root;
-    int rc;
-
-    LLMGW_UNUSED(state);
-    root = llmgw__json_parse(body, len, LLMGW_ERRCLASS_SERVER_ERROR);
-    if (root == NULL)
-        return LLMGW_EUNAVAILABLE;
-    rc = llmgw__openai_parse_completion(out, root);
-    cJSON_Delete(root);
-    return rc;
-}
-
-static int parse_delta_tool_calls(llmgw_reply *out, const cJSON *calls)
-{
-    const cJSON *tc;
-    size_t pos = 0;
-
-    cJSON_ArrayForEach(tc, calls) {
-        const cJSON *fn = cJSON_GetObjectItemCaseSensitive(tc, "function");
-        const cJSON *idx = cJSON_GetObjectItemCaseSensitive(tc, "index");
-        const char *args = llmgw__json_str(fn, "arguments");
-        uint64_t index = pos;
-        if (idx != NULL && llmgw__json_token_count(idx, &index) < 0)
-            return malformed("tool call index");
-        LLMGW_TRY(llmgw_reply_tool_call(out, (size_t)index, llmgw__json_str(tc, "id"),
-                                        llmgw__json_str(fn, "name"), args ? args : "",
-                                        args ? strlen(args) : 0));
-        pos++;
-    }
-    return 0;
-}
-
-int llmgw__openai_parse_stream_event(llmgw_reply *out, void *state, void *stream_state,
-                                     const llmgw_stream_event *ev)
-{
-    const cJSON *choices, *c, *delta, *usage, *err, *content;
-    const char *s;
-    cJSON *root;
-    int rc = 0;
-
-    LLMGW_UNUSED(state);
-    LLMGW_UNUSED(stream_state);
-    if (ev->data_len == 6 && memcmp(ev->data, "[DONE]", 6) == 0)
-        return llmgw_reply_done(out);
-    root = llmgw__json_parse(ev->data, ev->data_len, LLMGW_ERRCLASS_SERVER_ERROR);
-    if (root == NULL)
-        return LLMGW_EUNAVAILABLE;
-    if ((err = cJSON_GetObjectItemCaseSensitive(root, "error")) != NULL && !cJSON_IsNull(err)) {
-        rc = cJSON_IsObject(err) ? embedded_error(out, err)
-                                 : llmgw_reply_error(out, LLMGW_ERRCLASS_SERVER_ERROR, 0, "error in stream");
-        goto done;
-    }
-    if ((s = llmgw__json_str(root, "id")) != NULL && *s && (rc = llmgw_reply_set_id(out, s)) < 0)
-        goto done;
-    if ((s = llmgw__json_str(root, "model")) != NULL && *s && (rc = llmgw_reply_set_model(out, s)) < 0)
-        goto done;
-    choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
-    cJSON_ArrayForEach(c, choices) {
-        const cJSON *idx = cJSON_GetObjectItemCaseSensitive(c, "index");
-        if (idx != NULL && cJSON_IsNumber(idx) && idx->valuedouble != 0)
-            continue;       /* n > 1 is not requested; ignore other choices */
-        delta = cJSON_GetObjectItemCaseSensitive(c, "delta");
-        content = cJSON_GetObjectItemCaseSensitive(delta, "content");
-        if (cJSON_IsString(content) && content->valuestring[0] != '\0' &&
-            (rc = llmgw_reply_append_text(out, content->valuestring, strlen(content->valuestring))) < 0)
-            goto done;
-        if ((s = llmgw__json_str(delta, "reasoning_content")) != NULL && *s &&
-            (rc = llmgw_reply_append_reasoning(out, s, strlen(s))) < 0)
-            goto done;
-        if ((rc = parse_delta_tool_calls(out, cJSON_GetObjectItemCaseSensitive(delta, "tool_calls"))) < 0)
-            goto done;
-        if ((s = llmgw__json_str(c, "finish_reason")) != NULL &&
-            (rc = llmgw_reply_set_finish(out, llmgw__openai_finish(s), s)) < 0)
-            goto done;
-    }
-    /* usage counts even beside non-empty choices (LiteLLM #36168) */
-    usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
-    if (usage != NULL && !cJSON_IsNull(usage)) {
-        llmgw_token_counts cnt;
-        if ((rc = llmgw__openai_usage(&cnt, usage)) < 0 || (rc = llmgw_reply_set_usage(out, &cnt)) < 0)
-            goto done;
-    }
-done:
-    cJSON_Delete(root);
-    return rc;
-}
-
-/* "Please try again in 644ms" / "in 5.289s" / "in 20s" */
-static int64_t hint_from_message(const char *msg)
-{
-    const char *p = msg ? strstr(msg, "try again in ") : NULL;
-    char *end;
-    double v;
-
-    if (p == NULL)
-        return -1;
-    p += strlen("try again in ");
-    v = strtod(p, &end);
-    if (end == p || v < 0 || v > 86400000)
-        return -1;
-    if (strncmp(end, "ms", 2) == 0)
-        return (int64_t)v;
-    if (*end == 's')
-        return (int64_t)(v * 1000.0);
-    return -1;
-}
-
-static bool contains_ci(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-
-    for (; hay && *hay; hay++)
-        if (strncasecmp(hay, needle, n) == 0)
-            return true;
-    return false;
-}
-
-void llmgw__openai_error_object(llmgw_error_info *out, const cJSON *err)
-{
-    const char *msg = llmgw__json_str(err, "message");
-    const char *type = llmgw__json_str(err, "type");
-    const char *code = llmgw__json_str(err, "code");
-    int64_t hint;
-
-    if (msg != NULL)
-        snprintf(out->message, sizeof(out->message), "%s", msg);
-#define IS(s, v) ((s) != NULL && strcmp((s), (v)) == 0)
-    if (IS(code, "insufficient_quota") || IS(type, "insufficient_quota"))
-        out->error_class = LLMGW_ERRCLASS_QUOTA_EXCEEDED;
-    else if (IS(code, "context_length_exceeded") || contains_ci(msg, "maximum context length") ||
-             contains_ci(msg, "context length") || IS(type, "exceed_context_size_error"))
-        out->error_class = LLMGW_ERRCLASS_CONTEXT_LENGTH_EXCEEDED;
-    else if (IS(code, "content_policy_violation") || IS(code, "content_filter"))
-        out->error_class = LLMGW_ERRCLASS_CONTENT_POLICY;
-    else if (IS(code, "invalid_api_key") || IS(type, "authentication_error"))
-        out->error_class = LLMGW_ERRCLASS_AUTH;
-    else if (IS(code, "rate_limit_exceeded") || IS(type, "rate_limit_error") || IS(type, "tokens") ||
-             IS(type, "requests"))
-        out->error_class = LLMGW_ERRCLASS_RATE_LIMIT;
-    else if (IS(code, "model_not_found"))
-        out->error_class = LLMGW_ERRCLASS_NOT_FOUND;
-    else if (IS(type, "server_error") && out->error_class == LLMGW_ERRCLASS_NONE)
-        out->error_class = LLMGW_ERRCLASS_SERVER_ERROR;
-#undef IS
-    if (out->retry_after_ms < 0 && (hint = hint_from_message(msg)) >= 0)
-        out->retry_after_ms = hint;
-}
-
-int llmgw__openai_classify_error(llmgw_error_info *out, void *state, const llmgw_http_response *in)
-{
-    size_t len;
-    const char *body = llmgw_http_response_body(in, &len);
-    const cJSON *err;
-    cJSON *root;
-
-    LLMGW_UNUSED(state);
-    if (len == 0)
-        return 0;
-    root = cJSON_ParseWithLength(body, len);
-    if (root == NULL)
-        return 0;       /* not JSON: the status decides */
-    err = cJSON_GetObjectItemCaseSensitive(root, "error");
-    if (cJSON_IsObject(err)) {
-        /* a 429 that is really quota, a 400 that is really context length ... */
-        llmgw__openai_error_object(out, err);
-    } else if (cJSON_IsString(err)) {
-        snprintf(out->message, sizeof(out->message), "%s", err->valuestring);
-    } else if (llmgw__json_str(root, "message") != NULL) {
-        snprintf(out->message, sizeof(out->message), "%s", llmgw__json_str(root, "message"));
-    }
-    cJSON_Delete(root);
-    return 0;
-}
-
-static int openai_parse_response(llmgw_reply *out, void *state, const llmgw_http_response *in)
-{
-    return llmgw__openai_parse_response(out, state, in);
+    if (st->cfg->organization != NULL)
+        LLMGW_TRY(llmgw_http_request_add_header(out, "OpenAI-Organization", st->cfg->organization));
+    return llmgw__openai_build(out, st->cfg, req, stream, &openai_dialect);
 }
 
 const llmgw_provider_vtable llmgw__provider_openai = {
@@ -416,7 +315,7 @@ const llmgw_provider_vtable llmgw__provider_openai = {
     .stream_state_size = 0,
     .init = openai_init,
     .build_request = openai_build_request,
-    .parse_response = openai_parse_response,
+    .parse_response = llmgw__openai_parse_response,
     .parse_stream_event = llmgw__openai_parse_stream_event,
     .classify_error = llmgw__openai_classify_error,
     .cleanup = NULL,
