@@ -65,3 +65,17 @@ uint64_t llmgw__rand_below(uint64_t *state, uint64_t bound)
         return 0;
     return llmgw__rand_next(state) % bound;
 }
+
+static _Thread_local int64_t thread_deadline_us;
+
+int64_t llmgw__thread_deadline_us(void)
+{
+    return thread_deadline_us;
+}
+
+int64_t llmgw__thread_deadline_set(int64_t deadline_us)
+{
+    int64_t prev = thread_deadline_us;
+    thread_deadline_us = deadline_us;
+    return prev;
+}

@@ -22,6 +22,15 @@ extern const llmgw__clock llmgw__clock_real;
 int64_t llmgw__mono_us(void);
 int64_t llmgw__wall_us(void);
 
+/*
+ * The deadline of the request this thread is executing, in llmgw__mono_us() time (0: none).
+ * The executor sets it for the length of one llmgw_complete*() call; side services it calls
+ * (a cache backend, shared state in Redis) read it to clip their own timeouts.
+ */
+int64_t llmgw__thread_deadline_us(void);
+/* Sets it and returns the previous value (restore it when the call ends). */
+int64_t llmgw__thread_deadline_set(int64_t deadline_us);
+
 /* A simple seedable PRNG (splitmix64), safe to share with atomics. */
 uint64_t llmgw__rand_next(uint64_t *state);
 /* Uniform in [0, bound) (bound > 0). */
