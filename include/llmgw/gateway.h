@@ -224,6 +224,13 @@ LLMGW_API int llmgw_gateway_set_classifier(llmgw_gateway *gw, llmgw_classifier_c
 LLMGW_API int llmgw_gateway_use_builtin_classifier(llmgw_gateway *gw, const char *simple_group,
                                                    const char *complex_group);
 
+/**
+ * The gateway's configuration as JSON: groups with their deployments (id,
+ * provider, model, api_base, weight, order, limits, tags, health), aliases,
+ * fallbacks and rule names. Never a key.
+ */
+LLMGW_API int llmgw_gateway_describe(llmgw_buf *out, llmgw_gateway *gw);
+
 /** Number of deployments in a group (0 when the group is unknown). */
 LLMGW_API size_t llmgw_gateway_group_size(llmgw_gateway *gw, const char *group);
 

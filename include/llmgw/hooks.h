@@ -50,6 +50,9 @@ struct llmgw_attempt {
     int64_t     latency_us;        /**< duration of this attempt */
     int64_t     wait_us;           /**< time waited (backoff, retry-after) before it */
     int64_t     retry_after_ms;    /**< server hint from this attempt, -1 when none */
+    int         usage_estimated;   /**< 1 when billed without usage: the token counts are local estimates */
+    int64_t     input_cost_nusd;   /**< the input part of cost_nusd */
+    int64_t     output_cost_nusd;  /**< the output part of cost_nusd */
 };
 
 #define LLMGW_USAGE_VERSION 1

@@ -77,15 +77,19 @@ void llmgw__record_sum_tokens(llmgw__record *rec)
     u->usage_known = 0;
     for (i = 0; i < u->attempts; i++) {
         const llmgw_attempt *a = &rec->trail[i];
-        if (!a->usage_known)
+        if (!a->usage_known && !a->usage_estimated)
             continue;
-        u->usage_known = 1;
+        if (a->usage_known)
+            u->usage_known = 1;
         u->input_tokens += a->input_tokens;
         u->output_tokens += a->output_tokens;
         u->cache_read_tokens += a->cache_read_tokens;
         u->cache_creation_tokens += a->cache_creation_tokens;
         u->reasoning_tokens += a->reasoning_tokens;
     }
+    for (i = 0; i < u->attempts; i++)
+        if (rec->trail[i].usage_estimated)
+            u->usage_known = 0;     /* part of the totals is a local count */
     u->total_tokens = u->input_tokens + u->output_tokens;
 }
 
@@ -144,7 +148,9 @@ static cJSON *attempt_json(const llmgw_attempt *a)
         add_u64(o, "cache_read_tokens", a->cache_read_tokens) < 0 ||
         add_u64(o, "cache_creation_tokens", a->cache_creation_tokens) < 0 ||
         add_u64(o, "reasoning_tokens", a->reasoning_tokens) < 0 ||
+        llmgw__json_add_bool(o, "usage_estimated", a->usage_estimated != 0) < 0 ||
         add_money(o, "cost_nano_usd", a->cost_nusd, cost_known) < 0 ||
+        llmgw__json_add_str(o, "cost_source", cost_source_str(a->cost_source)) < 0 ||
         llmgw__json_add_num(o, "latency_ms", (double)a->latency_us / 1000.0) < 0 ||
         llmgw__json_add_num(o, "wait_ms", (double)a->wait_us / 1000.0) < 0 ||
         llmgw__json_add_item(o, "retry_after_ms", a->retry_after_ms >= 0

@@ -27,7 +27,7 @@ void llmgw__record_dispose(llmgw__record *rec);
 int  llmgw__record_str(llmgw__record *rec, const char **field, const char *s);
 /* Append an attempt (strings copied). Returns it through out (may be NULL). */
 int  llmgw__record_add_attempt(llmgw__record *rec, const llmgw_attempt *a, llmgw_attempt **out);
-/* Sum the known tokens of the attempts into the record's totals. */
+/* Sum the tokens of the attempts (reported or estimated) into the totals; usage_known only when none is estimated. */
 void llmgw__record_sum_tokens(llmgw__record *rec);
 /* The record as a cJSON object (docs/ecosystem.md §9 keys). */
 int  llmgw__usage_json(cJSON **out, const llmgw_usage *u);

@@ -10,6 +10,14 @@
 #include "llmgw/sys/cache.h"
 
 #define LLMGW__CACHE_KEY_LEN 64          /* hex SHA-256 */
+#define LLMGW__CACHE_DEFAULT_TTL_MS (3600 * 1000LL)
+#define LLMGW__CACHE_MAX_TTL_MS     (86400 * 1000LL)
+
+/*
+ * At gateway creation: copy the namespace, settle the TTL, and open the LRU
+ * when the cache is on and no backend is set (lib/cache/backend.c).
+ */
+int llmgw__cache_open(llmgw_gateway *gw);
 
 /* What the key covers besides the request (docs/resilience.md §d.5). */
 typedef struct llmgw__cache_scope {

@@ -13,6 +13,7 @@
 #include "response.h"
 #include "exec.h"
 #include "../accounting/metrics.h"
+#include "../accounting/pricing.h"
 
 #include <stdio.h>
 
@@ -51,22 +52,66 @@ static int record_init(exec *x)
     return 0;
 }
 
+static int64_t wall_s(const exec *x)
+{
+    return x->gw->clock->wall_us(x->gw->clock->self) / 1000000;
+}
+
 static void exec_dispose(exec *x)
 {
+    if (x->ticket_held) {
+        llmgw__budgets_settle(x->gw->budgets, &x->ticket, x->reserved_nusd, wall_s(x));
+        x->ticket_held = false;
+    }
     llmgw__route_dispose(&x->route);
     llmgw__answer_dispose(&x->answer);
     llmgw_response_free(x->resp);     /* NULL once delivered */
 }
 
+/* Step 2: reserve the estimated cost against every budget of this customer and these tags. */
+static int reserve_budget(exec *x)
+{
+    llmgw_gateway *gw = x->gw;
+
+    if (!llmgw__budgets_any(gw->budgets))
+        return 0;
+    x->reserved_nusd = llmgw__pricing_estimate(x->route.cand.deps, x->route.cand.n, x->route.est_input,
+                                               x->route.max_output);
+    LLMGW_TRY(llmgw__budgets_reserve(gw->budgets, x->req->customer, (const char *const *)x->req->tags,
+                                     x->req->tag_count, x->reserved_nusd, wall_s(x), &x->ticket));
+    x->ticket_held = true;
+    return 0;
+}
+
+/* Release the reservation for what was spent (an unknown cost keeps the estimate: never a silent 0). */
+static void settle_budget(exec *x)
+{
+    const llmgw_usage *u = &x->rec->u;
+    int64_t actual = u->cost_source == LLMGW_COST_UNKNOWN ? x->reserved_nusd : u->cost_nusd;
+
+    if (!x->ticket_held)
+        return;
+    llmgw__budgets_settle(x->gw->budgets, &x->ticket, actual < 0 ? 0 : actual, wall_s(x));
+    x->ticket_held = false;
+}
+
+static void settle_times(exec *x)
+{
+    llmgw_usage *u = &x->rec->u;
+
+    u->latency_us = now_us(x) - x->start_us;
+    if (x->sink != NULL && x->delivery.committed)
+        u->ttft_us = x->delivery.first_delta_us - x->start_us;
+}
+
+/* Step 7: tokens, cost, status, budget. */
 static void settle(exec *x)
 {
     llmgw_usage *u = &x->rec->u;
 
     llmgw__record_sum_tokens(x->rec);
-    u->latency_us = now_us(x) - x->start_us;
-    if (x->sink != NULL && x->delivery.committed)
-        u->ttft_us = x->delivery.first_delta_us - x->start_us;
-    u->cost_source = LLMGW_COST_UNKNOWN;
+    llmgw__pricing_record(x->rec);
+    settle_times(x);
     if (x->success) {
         u->status = 0;
         u->error_class = LLMGW_ERRCLASS_NONE;
@@ -79,6 +124,7 @@ static void settle(exec *x)
         u->status = x->stop_code;
         u->error_class = x->stop_class;
     }
+    settle_budget(x);
 }
 
 static void fire_usage_hook(const exec *x, const llmgw_usage *u)
@@ -150,7 +196,7 @@ static int execute(llmgw_gateway *gw, const llmgw_request *req, const llmgw_stre
                    llmgw_response **out)
 {
     exec x;
-    int64_t deadline_ms;
+    int64_t deadline_ms, prev_deadline;
     int rc;
 
     memset(&x, 0, sizeof(x));
@@ -162,6 +208,7 @@ static int execute(llmgw_gateway *gw, const llmgw_request *req, const llmgw_stre
     x.start_us = now_us(&x);
     deadline_ms = req->deadline_ms > 0 ? req->deadline_ms : gw->opts.deadline_ms;
     x.deadline_us = x.start_us + deadline_ms * 1000;
+    prev_deadline = llmgw__thread_deadline_set(x.deadline_us);
     x.last.retry_after_ms = -1;
 
     if ((rc = record_init(&x)) < 0) {
@@ -186,6 +233,27 @@ static int execute(llmgw_gateway *gw, const llmgw_request *req, const llmgw_stre
         rc = fail(&x, LLMGW_ENOTFOUND, LLMGW_ERRCLASS_NOT_FOUND, 0, -1, NULL, "the group has no deployments");
         goto out;
     }
+    if ((rc = reserve_budget(&x)) < 0) {
+        const llmgw_error *e = llmgw_error_last();
+        rc = fail(&x, rc, e->error_class, 0, -1, NULL, e->message);
+        goto out;
+    }
+    if ((rc = llmgw__cache_lookup(&x)) != 0) {
+        if (rc < 0) {
+            const llmgw_error *e = llmgw_error_last();
+            settle_times(&x);
+            settle_budget(&x);
+            rc = fail(&x, rc, e->error_class, 0, -1, NULL, e->message);
+            goto out;
+        }
+        x.success = true;
+        settle_times(&x);
+        x.rec->u.status = 0;
+        x.rec->u.error_class = LLMGW_ERRCLASS_NONE;
+        settle_budget(&x);
+        rc = deliver(&x, out);
+        goto out;
+    }
     llmgw__retry_budget_request(&gw->retry_budget, x.start_us);
     rc = llmgw__run_attempts(&x);
     settle(&x);
@@ -194,6 +262,7 @@ static int execute(llmgw_gateway *gw, const llmgw_request *req, const llmgw_stre
         goto out;
     }
     if (x.success) {
+        llmgw__cache_store(&x);
         rc = deliver(&x, out);
     } else if (x.have_last && (x.stop_code == 0 || x.last.error_class != LLMGW_ERRCLASS_NONE)) {
         /* the last attempt explains the failure; a cooling-down group may say when to come back */
@@ -210,6 +279,7 @@ static int execute(llmgw_gateway *gw, const llmgw_request *req, const llmgw_stre
     }
 out:
     exec_dispose(&x);
+    llmgw__thread_deadline_set(prev_deadline);
     return rc;
 }
 

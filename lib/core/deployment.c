@@ -8,6 +8,7 @@
 #include "hash.h"
 #include "json.h"
 #include "request.h"
+#include "../accounting/pricing.h"
 #include "../transport/http.h"
 
 #include <stdio.h>
@@ -166,6 +167,45 @@ static void aws_env(aws_settings *a, const llmgw_deployment_options *o, const ch
         a->session_token = env_first("AWS_SESSION_TOKEN");
 }
 
+/* A presence byte, then the string with its NUL (which separates fields). */
+static void fp_str(llmgw__sha256_ctx *c, const char *s)
+{
+    llmgw__sha256_update(c, s != NULL ? "\x01" : "\x00", 1);
+    if (s != NULL)
+        llmgw__sha256_update(c, s, strlen(s) + 1);
+}
+
+/*
+ * What the response cache's key needs of a deployment: a digest of what
+ * changes its answers (provider, endpoint, model, API version, params) and a
+ * digest of its credentials (keyed again with a secret in the cache key).
+ */
+static int fingerprints(llmgw__deployment *d)
+{
+    llmgw__sha256_ctx c;
+    llmgw_buf params = LLMGW_BUF_INIT;
+
+    if (d->params != NULL && llmgw__json_print(&params, (cJSON *)d->params) < 0)
+        return LLMGW_ENOMEM;
+    llmgw__sha256_init(&c);
+    fp_str(&c, d->provider_id);
+    fp_str(&c, d->api_base);
+    fp_str(&c, d->model);
+    fp_str(&c, d->api_version);
+    fp_str(&c, d->organization);
+    fp_str(&c, d->region);
+    fp_str(&c, params.ptr);
+    llmgw__sha256_final(&c, d->cache_fp);
+    llmgw_buf_dispose(&params);
+    llmgw__sha256_init(&c);
+    fp_str(&c, d->api_key);
+    fp_str(&c, d->aws_access_key_id);
+    fp_str(&c, d->aws_secret_access_key);
+    llmgw__sha256_final(&c, d->cred_fp);
+    llmgw__zeroize(&c, sizeof(c));
+    return 0;
+}
+
 int llmgw__deployment_new(llmgw__deployment **out, llmgw_gateway *gw, const llmgw_deployment_options *o)
 {
     llmgw__deployment *d;
@@ -303,6 +343,8 @@ int llmgw__deployment_new(llmgw__deployment **out, llmgw_gateway *gw, const llmg
         }
         d->cfg.params = llmgw__json_view(d->params);
     }
+    if ((rc = llmgw__pricing_resolve(gw, d)) < 0 || (rc = fingerprints(d)) < 0)
+        goto fail;
     d->perform = d->vt == &llmgw__provider_mock ? llmgw__perform_mock : llmgw__perform_http;
     d->cfg.version = 1;
     d->cfg.provider = d->provider_id;

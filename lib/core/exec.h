@@ -10,6 +10,7 @@
 #include "gateway.h"
 #include "reply.h"
 #include "response.h"
+#include "../accounting/budget.h"
 #include "../accounting/record.h"
 #include "../router/policy.h"
 #include "../router/route.h"
@@ -29,6 +30,16 @@ typedef struct llmgw__exec {
     llmgw__outcome           last;        /* the last attempt's outcome */
     bool                     have_last;
     bool                     success;
+    /* the budget reservation (step 2) */
+    llmgw__budget_ticket     ticket;
+    bool                     ticket_held;
+    int64_t                  reserved_nusd;
+    /* the response cache (cache_step.c) */
+    bool                     cache_on;    /* a key was made: the answer may be stored */
+    bool                     cache_store; /* no "no-store" */
+    int64_t                  cache_ttl_ms;
+    char                     cache_key[65];
+    char                     cache_digest[65];
     /* when the loop stopped without an attempt to blame: why */
     int                      stop_code;
     int                      stop_class;
@@ -43,5 +54,16 @@ static inline int64_t llmgw__exec_now(const llmgw__exec *x)
 
 /* Run attempts until success or a final failure (x->success, x->last, x->stop_*). <0: ENOMEM. */
 int llmgw__run_attempts(llmgw__exec *x);
+
+/*
+ * Step 3 of DESIGN.md §1, after the group is resolved: make the key and look
+ * the answer up. 1: answered from the cache (x->answer and the record are
+ * filled, a stream replayed); 0: go on to the attempts; < 0: the request
+ * fails (error set: a missing namespace, a stream callback that stopped,
+ * out of memory).
+ */
+int  llmgw__cache_lookup(llmgw__exec *x);
+/* Step 8: store a successful answer with a terminal finish reason (never fails the request). */
+void llmgw__cache_store(llmgw__exec *x);
 
 #endif

@@ -11,6 +11,8 @@
 #include "../providers/registry.h"
 #include "../accounting/budget.h"
 #include "../accounting/metrics.h"
+#include "../accounting/pricing.h"
+#include "../cache/cache.h"
 #include "../transport/http.h"
 
 #include <stdarg.h>
@@ -179,6 +181,10 @@ int llmgw_gateway_new(llmgw_gateway **out, const llmgw_gateway_options *opts)
         llmgw_gateway_free(gw);
         return rc;
     }
+    if ((rc = llmgw__pricing_load(gw)) < 0 || (rc = llmgw__cache_open(gw)) < 0) {
+        llmgw_gateway_free(gw);
+        return rc;
+    }
     po.max_idle = gw->opts.pool_size;
     po.proxy = gw->proxy;
     po.ca_path = gw->ca_path;
@@ -218,6 +224,8 @@ void llmgw_gateway_free(llmgw_gateway *gw)
     llmgw__cache_backend_destroy(gw);
     llmgw__metrics_free(gw->metrics);
     llmgw__budgets_free(gw->budgets);
+    llmgw__prices_free(gw->prices);
+    llmgw__free(gw->prices_path);
     llmgw__pool_free(gw->pool);
     llmgw__free(gw->proxy);
     llmgw__free(gw->ca_path);

@@ -14,6 +14,7 @@
 #include "../router/health.h"
 #include "../router/ratelimit.h"
 #include "../router/rules.h"
+#include "../accounting/prices.h"
 
 typedef struct llmgw__pool llmgw__pool;
 typedef struct llmgw__transfer llmgw__transfer;
@@ -58,6 +59,11 @@ typedef struct llmgw__deployment {
     bool                         custom_prices;
     double                       input_cost_per_token;
     double                       output_cost_per_token;
+    llmgw__price                 price;          /* what it is billed at (lib/accounting/pricing.c) */
+    bool                         price_known;
+    /* cache scope (lib/core/cache_step.c): never a secret, only digests */
+    unsigned char                cache_fp[32];   /* provider, endpoint, model, API version, params */
+    unsigned char                cred_fp[32];    /* SHA-256 of the credentials (keyed again in the cache key) */
     /* runtime */
     atomic_int                   in_flight;
     llmgw__health                health;
@@ -89,6 +95,12 @@ struct llmgw_gateway {
     struct llmgw__budgets        *budgets;
     const struct llmgw_cache_backend_vtable *cache_vt; /* NULL: no cache */
     void                         *cache_self;
+    char                         *cache_namespace; /* owned copy of opts.cache_namespace */
+    /* the cache key's credential-fingerprint key: a shared backend sets one every process knows */
+    const unsigned char          *cache_fp_secret;
+    size_t                        cache_fp_secret_len;
+    llmgw__prices                *prices;        /* price file (prices_path, LLMGW_PRICES_PATH), or NULL */
+    char                         *prices_path;   /* owned copy */
     atomic_int                    retry_policy[LLMGW_ERRCLASS__COUNT]; /* -1: default */
     const llmgw_provider_vtable **providers;     /* registered by the host */
     size_t                        nproviders;

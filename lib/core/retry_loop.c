@@ -12,6 +12,7 @@
 #include "../router/health.h"
 #include "../accounting/metrics.h"
 #include "../router/ratelimit.h"
+#include "../accounting/pricing.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,17 @@ static int64_t min_attempt_us(const llmgw__exec *x)
     int64_t total = x->deadline_us - x->start_us;
 
     return LLMGW_MIN((int64_t)MIN_ATTEMPT_MS * 1000, total / 4);
+}
+
+/* Output tokens of what an attempt received, counted locally (about 4 bytes a token). */
+static uint64_t output_estimate(const llmgw_reply *r)
+{
+    uint64_t bytes = r->a.text.size + r->a.reasoning.size;
+    size_t i;
+
+    for (i = 0; i < r->a.ncalls; i++)
+        bytes += r->a.calls[i].args.size + (r->a.calls[i].name ? strlen(r->a.calls[i].name) : 0);
+    return (bytes + 3) / 4;
 }
 
 static int add_trail(llmgw__exec *x, const llmgw__attempt *a, int64_t wait_us)
@@ -47,7 +59,7 @@ static int add_trail(llmgw__exec *x, const llmgw__attempt *a, int64_t wait_us)
         t.cache_creation_tokens = c.cache_creation_tokens;
         t.reasoning_tokens = c.reasoning_tokens;
     }
-    t.cost_source = LLMGW_COST_UNKNOWN;
+    llmgw__pricing_attempt(a->dep, &t, x->route.est_input, output_estimate(&a->reply));
     t.latency_us = a->latency_us;
     t.wait_us = wait_us;
     t.retry_after_ms = a->outcome.retry_after_ms;

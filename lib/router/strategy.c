@@ -53,10 +53,11 @@ static long pick_best(const llmgw__pick_input *in, const bool *tier, const doubl
 
 static double cost_score(const llmgw__pick_input *in, const llmgw__deployment *d)
 {
-    if (!d->custom_prices)
+    /* the price it is billed at: its own, the price file's or the built-in table's */
+    if (!d->price_known)
         return INFINITY;
-    return d->input_cost_per_token * (double)in->est_input_tokens +
-           d->output_cost_per_token * (double)(in->est_output_tokens ? in->est_output_tokens : 256);
+    return (double)d->price.input * (double)in->est_input_tokens +
+           (double)d->price.output * (double)(in->est_output_tokens ? in->est_output_tokens : 256);
 }
 
 static long shuffle(const llmgw__pick_input *in, const bool *tier, int basis, uint64_t *rng)

@@ -141,11 +141,16 @@ static void check_full(llmgw_gateway *gw)
     assert_int_equal(s->budgets[1].period, LLMGW_PERIOD_DAILY);
 }
 
-/* The full config's only warnings: the two budgets for every request, which are not enforced yet. */
+/*
+ * The full config's only warnings: the two budgets for every request, which
+ * are not enforced yet, and its price file, which this machine does not have.
+ */
 static void check_full_warnings(const cfg_log *log)
 {
-    if (cfg_log_warnings(log) != 2 || !cfg_log_find(log, LLMGW_LOG_WARN, "litellm_settings.max_budget: a budget "
+    if (cfg_log_warnings(log) != 3 || !cfg_log_find(log, LLMGW_LOG_WARN, "litellm_settings.max_budget: a budget "
                                                     "for every request is not enforced yet") ||
+        !cfg_log_find(log, LLMGW_LOG_WARN, "price file '/usr/share/llmgw/prices.json' not found: using the "
+                                           "built-in price table") ||
         !cfg_log_find(log, LLMGW_LOG_WARN, "llmgw_settings.budget.max_usd_per_day: a budget for every request")) {
         cfg_log_dump(log);
         fail_msg("unexpected warnings");
@@ -224,8 +229,13 @@ static void test_ecosystem_example(void **state)
     setenv("HOME", "/home/tester", 1);
     if (llmgw_gateway_open(&gw, DATA "ecosystem.yaml", &o) != 0)
         fail_msg("%s", llmgw_error_last()->message);
-    /* one warning: budget.max_usd_per_day is for every request, which the ledger cannot hold yet */
-    assert_int_equal(log.n, 1);
+    /*
+     * two warnings: budget.max_usd_per_day is for every request, which the
+     * ledger cannot hold yet, and the price file it names is not on this machine
+     */
+    assert_int_equal(log.n, 2);
+    assert_non_null(cfg_log_find(&log, LLMGW_LOG_WARN, "price file '/usr/share/llmgw/model_prices_and_context_"
+                                                      "window.json' not found: using the built-in price table"));
     assert_non_null(cfg_log_find(&log, LLMGW_LOG_WARN, "llmgw_settings.budget.max_usd_per_day: a budget for "
                                                       "every request is not enforced yet"));
     assert_int_equal(gw->ndeps, 3);

@@ -188,18 +188,19 @@ static void test_cost(void **state)
 
     (void)state;
     setup_fixture(&f, LLMGW_ROUTING_COST);
+    /* the price each is billed at, in nano-USD per million tokens ($1 per million = 1e9) */
     for (i = 0; i < N; i++) {
-        f.d[i].custom_prices = true;
-        f.d[i].input_cost_per_token = 1e-6 * (i + 1);
-        f.d[i].output_cost_per_token = 4e-6 * (i + 1);
+        f.d[i].price_known = true;
+        f.d[i].price.input = 1000000000LL * (i + 1);
+        f.d[i].price.output = 4000000000LL * (i + 1);
     }
-    f.d[3].input_cost_per_token = 1e-7;                 /* cheapest */
-    f.d[3].output_cost_per_token = 1e-7;
+    f.d[3].price.input = 100000000;                     /* cheapest */
+    f.d[3].price.output = 100000000;
     count(&f, 100, hits, &rng);
     assert_int_equal(hits[3], 100);
     /* no price known at all: the shuffle decides */
     for (i = 0; i < N; i++)
-        f.d[i].custom_prices = false;
+        f.d[i].price_known = false;
     count(&f, 5000, hits, &rng);
     for (i = 0; i < N; i++)
         assert_true(hits[i] > 700);
