@@ -13,7 +13,8 @@
  * fragments and a stop, messageStop, metadata (usage). Every payload carries a "p" padding
  * member. Step members: bad_crc and malformed damage the first text (else tool, else finish)
  * frame, a wrong CRC or a JSON payload cut in half inside a valid frame; split_bytes writes
- * frames in pieces. error_event {"type": "throttlingException", "message": ...} is an exception
+ * frames in pieces; omit_done has no effect (metadata is the terminal event: cut_after_events stops
+ * before it). error_event {"type": "throttlingException", "message": ...} is an exception
  * frame (:exception-type = type, payload = the other members); {"error_code", "error_message"}
  * an error frame. Errors carry x-amzn-ErrorType (the status's AWS exception unless error_type
  * names one ending in "Exception") and a {"message"} body.

@@ -200,7 +200,8 @@ static int check_config(const cJSON *body, uint64_t *tokens, mock_reject *rej)
             return invalid(rej, "mock: unknown member %s in the Converse request", it->string);
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(body, "system")) {
         const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "text"));
-        if (!it->child || it->child->next || (t && !*t) || (!t && !cJSON_GetObjectItemCaseSensitive(it, "cachePoint")))
+        if (!it->child || it->child->next || (t && !*t) ||
+            (!t && !cJSON_GetObjectItemCaseSensitive(it, "cachePoint")))
             return invalid(rej, "mock: system blocks are {text} or {cachePoint}");
         if (t)
             *tokens += mock_count_words(t, strlen(t)) + 4;

@@ -84,7 +84,8 @@ static int tool_config(conv *c, const cJSON *body, cJSON *root)
 
     if (!cJSON_IsArray(tools) || cJSON_GetArraySize(tools) == 0)
         return 0;
-    if ((tc = OBJ(root, "toolConfig")) == NULL || (list = llmgw__bedrock_attach(tc, "tools", cJSON_CreateArray())) == NULL)
+    if ((tc = OBJ(root, "toolConfig")) == NULL ||
+        (list = llmgw__bedrock_attach(tc, "tools", cJSON_CreateArray())) == NULL)
         return oom();
     cJSON_ArrayForEach(t, tools) {
         const cJSON *fn = cJSON_GetObjectItemCaseSensitive(t, "function");

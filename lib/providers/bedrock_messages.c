@@ -88,13 +88,15 @@ static int add_image(conv *c, const char *role, const cJSON *part, size_t mi, si
         return rc;
     if (url == NULL || strncmp(url, "data:", 5) != 0 || (comma = strchr(url, ',')) == NULL ||
         (size_t)(comma - url) < 12 || strncmp(comma - 7, ";base64", 7) != 0)
-        return llmgw__bedrock_refuse(c, "messages[%zu].content[%zu]: an image by URL (only base64 data: URLs)", mi, pi);
+        return llmgw__bedrock_refuse(c, "messages[%zu].content[%zu]: an image by URL (only base64 data: URLs)",
+                                     mi, pi);
     ml = (size_t)(comma - 7 - (url + 5));
     for (i = 0; i < LLMGW_ARRAY_SIZE(formats); i++)
         if (strlen(formats[i].mime) == ml && strncmp(url + 5, formats[i].mime, ml) == 0)
             break;
     if (i == LLMGW_ARRAY_SIZE(formats))
-        return llmgw__bedrock_refuse(c, "messages[%zu].content[%zu]: image type %.*s (png, jpeg, gif, webp only)", mi, pi,
+        return llmgw__bedrock_refuse(c, "messages[%zu].content[%zu]: image type %.*s (png, jpeg, gif, webp only)",
+                                     mi, pi,
                       (int)LLMGW_MIN(ml, 40), url + 5);
     if ((b = new_block(c, role)) == NULL || (img = OBJ(b, "image")) == NULL ||
         llmgw__json_add_str(img, "format", formats[i].format) < 0 || (src = OBJ(img, "source")) == NULL)
@@ -138,7 +140,8 @@ static int add_tool_calls(conv *c, const cJSON *calls, size_t mi)
         const char *args = llmgw__json_str(fn, "arguments");
         size_t n = strspn(args, " \t\r\n");
         cJSON *input, *b, *tu;
-        input = args[n] == '\0' ? cJSON_CreateObject() : llmgw__json_parse(args, strlen(args), LLMGW_ERRCLASS_BAD_REQUEST);
+        input = args[n] == '\0' ? cJSON_CreateObject()
+                                : llmgw__json_parse(args, strlen(args), LLMGW_ERRCLASS_BAD_REQUEST);
         if (input == NULL)
             return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_BAD_REQUEST,
                                      "bedrock: messages[%zu].tool_calls[%zu].function.arguments is not valid JSON",

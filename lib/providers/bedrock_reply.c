@@ -208,7 +208,8 @@ int llmgw__bedrock_set_usage(llmgw_reply *out, const cJSON *usage)
 
 static int parse_converse(llmgw_reply *out, const cJSON *root)
 {
-    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "output"), "message");
+    const cJSON *output = cJSON_GetObjectItemCaseSensitive(root, "output");
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(output, "message");
     const cJSON *content = cJSON_GetObjectItemCaseSensitive(msg, "content"), *b;
     const char *stop = llmgw__json_str(root, "stopReason");
     size_t tools = 0;

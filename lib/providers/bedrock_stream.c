@@ -131,7 +131,8 @@ int llmgw__bedrock_parse_stream_event(llmgw_reply *out, void *state, void *strea
     root = llmgw__json_parse(ev->data, ev->data_len, LLMGW_ERRCLASS_SERVER_ERROR);
     if (root == NULL)
         return llmgw_error_last()->code;
-    rc = cJSON_IsObject(root) ? stream_event(out, ss, ev, root) : llmgw__bedrock_malformed("event payload is not an object");
+    rc = cJSON_IsObject(root) ? stream_event(out, ss, ev, root)
+                              : llmgw__bedrock_malformed("event payload is not an object");
     cJSON_Delete(root);
     return rc;
 }

@@ -363,7 +363,8 @@ int llmgw__sigv4_sign(llmgw__sigv4_result *out, const llmgw__sigv4_params *p)
         rc = sign(out, p, scope_date);
     if (rc == 0)
         rc = llmgw__buf_printf(&out->authorization,
-                               "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, Signature=%s",
+                               "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, "
+                               "SignedHeaders=%s, Signature=%s",
                                p->access_key_id, scope_date, p->region, p->service, signed_headers.ptr,
                                out->signature);
     llmgw_buf_dispose(&signed_headers);
