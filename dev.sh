@@ -51,7 +51,7 @@ case "${1:-}" in
   demo)
     install_deps || exit 1
     build_default || exit 1
-    exec ./build/examples/demo/llmgw-demo
+    exec ./build/examples/cli/llmgw demo
     ;;
   build)
     install_deps || exit 1

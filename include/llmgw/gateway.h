@@ -231,6 +231,27 @@ LLMGW_API int llmgw_gateway_use_builtin_classifier(llmgw_gateway *gw, const char
  */
 LLMGW_API int llmgw_gateway_describe(llmgw_buf *out, llmgw_gateway *gw);
 
+/**
+ * The models the gateway can price, as a JSON array (its price file's
+ * entries, then the built-in table's not already listed): each with "id"
+ * ("provider/model"), "provider", "max_input_tokens", "max_output_tokens"
+ * (null when unknown), USD per million tokens as exact decimals
+ * ("input_usd_per_mtok", "output_usd_per_mtok", "cache_read_usd_per_mtok",
+ * "cache_creation_usd_per_mtok", null when none) and "source" ("file",
+ * "builtin").
+ */
+LLMGW_API int llmgw_gateway_models_json(llmgw_buf *out, llmgw_gateway *gw);
+
+/**
+ * The price a model is billed at, as JSON. For a group (or alias): an
+ * object {"group", "deployments": [{"id", "provider", "model", "price"}]}
+ * with each deployment's price (its own, the file's or the built-in
+ * table's; null when unknown). For "provider/model" or a bare model: the
+ * price record found (same members as llmgw_gateway_models_json() plus
+ * long-context tier rates). LLMGW_ENOTFOUND when nothing prices it.
+ */
+LLMGW_API int llmgw_gateway_price_json(llmgw_buf *out, llmgw_gateway *gw, const char *model);
+
 /** Number of deployments in a group (0 when the group is unknown). */
 LLMGW_API size_t llmgw_gateway_group_size(llmgw_gateway *gw, const char *group);
 
