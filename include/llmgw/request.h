@@ -107,6 +107,14 @@ enum {
  */
 LLMGW_API int  llmgw_request_set_cache_control(llmgw_request *req, int flags, int64_t ttl_ms,
                                                int64_t max_age_ms, const char *namespace_);
+/**
+ * Cancel every call running with this request, from any thread: each fails
+ * with LLMGW_ECANCELLED (class cancelled) within about 100 ms, whether it is
+ * waiting for an upstream, streaming, or waiting to retry; a stream's sink
+ * gets its on_error. Calls started with it afterwards fail at once. The
+ * request stays cancelled (build a new one for the next call).
+ */
+LLMGW_API int  llmgw_request_cancel(llmgw_request *req);
 /** A deadline for this request, overriding the gateway's (0 = gateway's). */
 LLMGW_API int  llmgw_request_set_deadline_ms(llmgw_request *req, int64_t deadline_ms);
 

@@ -215,6 +215,10 @@ static int execute(llmgw_gateway *gw, const llmgw_request *req, const llmgw_stre
         rc = fail(&x, rc, LLMGW_ERRCLASS_NONE, 0, -1, NULL, llmgw_error_last()->message);
         goto out;
     }
+    if (atomic_load(&req->cancelled)) {
+        rc = fail(&x, LLMGW_ECANCELLED, LLMGW_ERRCLASS_CANCELLED, 0, -1, NULL, "the request was cancelled");
+        goto out;
+    }
     if (llmgw_request_message_count(req) == 0) {
         rc = fail(&x, LLMGW_EINVAL, LLMGW_ERRCLASS_BAD_REQUEST, 0, -1, NULL, "the request has no messages");
         goto out;
@@ -264,6 +268,8 @@ static int execute(llmgw_gateway *gw, const llmgw_request *req, const llmgw_stre
     if (x.success) {
         llmgw__cache_store(&x);
         rc = deliver(&x, out);
+    } else if (x.stop_class == LLMGW_ERRCLASS_CANCELLED) {
+        rc = fail(&x, x.stop_code, x.stop_class, 0, -1, NULL, x.stop_message);
     } else if (x.have_last && (x.stop_code == 0 || x.last.error_class != LLMGW_ERRCLASS_NONE)) {
         /* the last attempt explains the failure; a cooling-down group may say when to come back */
         int64_t ra = x.last.retry_after_ms;

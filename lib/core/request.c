@@ -455,6 +455,13 @@ int llmgw_request_drop_params(const llmgw_request *req)
     return req != NULL && req->drop_params;
 }
 
+int llmgw_request_cancel(llmgw_request *req)
+{
+    LLMGW_CHECK_ARG(req);
+    atomic_store(&req->cancelled, 1);
+    return 0;
+}
+
 int llmgw_request_set_deadline_ms(llmgw_request *req, int64_t deadline_ms)
 {
     LLMGW_CHECK_ARG(req);

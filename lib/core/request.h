@@ -7,6 +7,8 @@
 #include "common.h"
 #include "json.h"
 
+#include <stdatomic.h>
+
 struct llmgw_request {
     cJSON   *body;           /* OpenAI Chat Completions request object, without stream members */
     /* caller metadata: never sent upstream */
@@ -22,6 +24,8 @@ struct llmgw_request {
     int64_t  cache_ttl_ms;
     int64_t  cache_max_age_ms;
     char    *cache_namespace;
+    /* llmgw_request_cancel(): read by every call running with this request */
+    atomic_int cancelled;
 };
 
 /* The canonical body (never NULL for a valid request). */

@@ -8,6 +8,7 @@
 #include "common.h"
 #include "attempt.h"
 #include "errors.h"
+#include "request.h"
 #include "exec.h"
 #include "../router/health.h"
 #include "../accounting/metrics.h"
@@ -170,6 +171,24 @@ static void warn_if_group_blank(llmgw__exec *x, const llmgw__deployment *d)
                d->id, llmgw__route_group(&x->route));
 }
 
+/* Wait before a retry in slices, so a cancellation ends it early. False when cancelled. */
+static bool cancelled_sleep(llmgw__exec *x, int64_t wait_us)
+{
+    const int64_t slice = 100000;
+
+    while (wait_us > 0) {
+        int64_t d = LLMGW_MIN(wait_us, slice);
+        if (atomic_load(&x->req->cancelled))
+            break;
+        x->gw->clock->sleep_us(x->gw->clock->self, d);
+        wait_us -= d;
+    }
+    if (!atomic_load(&x->req->cancelled))
+        return true;
+    stop_with(x, LLMGW_ECANCELLED, LLMGW_ERRCLASS_CANCELLED, 0, "the request was cancelled");
+    return false;
+}
+
 typedef enum { NEXT_STOP, NEXT_PICK, NEXT_RETRY } next_kind;
 
 /* After a failed attempt on `cur`: what next (and the wait for a retry). */
@@ -263,8 +282,11 @@ int llmgw__run_attempts(llmgw__exec *x)
         bool probe = false;
         int rc;
 
-        if (wait_us > 0) {
-            x->gw->clock->sleep_us(x->gw->clock->self, wait_us);
+        if (wait_us > 0 && !cancelled_sleep(x, wait_us))
+            break;
+        if (atomic_load(&x->req->cancelled)) {
+            stop_with(x, LLMGW_ECANCELLED, LLMGW_ERRCLASS_CANCELLED, 0, "the request was cancelled");
+            break;
         }
         now = llmgw__exec_now(x);
         if (n > 0 && x->deadline_us - now < min_attempt_us(x))
@@ -316,6 +338,7 @@ int llmgw__run_attempts(llmgw__exec *x)
         a.stream = x->sink != NULL;
         a.delivery = x->sink ? &x->delivery : NULL;
         a.deadline_us = x->deadline_us;
+        a.cancel = &x->req->cancelled;
         rc = llmgw__attempt_run(&a);
         atomic_fetch_sub(&d->in_flight, 1);
         n++;
