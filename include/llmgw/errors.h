@@ -10,6 +10,7 @@
 #define LLMGW_ERRORS_H
 
 #include "common.h"
+#include "buf.h"
 
 LLMGW_BEGIN_DECLS
 
@@ -79,6 +80,17 @@ LLMGW_API const char *llmgw_status_str(int code);
 LLMGW_API const char *llmgw_error_class_str(int error_class);
 /** Parse a class name ("rate_limit") back; LLMGW_ERRCLASS_NONE when unknown. */
 LLMGW_API int llmgw_error_class_from_str(const char *name);
+/**
+ * The i-th attempt of an error's trail, NULL past the end. Use it rather
+ * than indexing `attempts`: struct llmgw_attempt may grow at the end.
+ */
+LLMGW_API const struct llmgw_attempt *llmgw_error_attempt(const llmgw_error *err, size_t i);
+/**
+ * An error as one JSON object: {"class", "code", "message", "status",
+ * "provider", "retry_after_ms", "attempts": [...]} (the attempts as in the
+ * usage record's trail). For the CLI's --json and the bindings.
+ */
+LLMGW_API int llmgw_error_to_json(llmgw_buf *out, const llmgw_error *err);
 /** The status code an error class maps to (docs/resilience.md §b.2). */
 LLMGW_API int llmgw_error_class_status(int error_class);
 

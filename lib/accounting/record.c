@@ -128,7 +128,7 @@ static int rfc3339(char *out, size_t n, int64_t us)
     return 0;
 }
 
-static cJSON *attempt_json(const llmgw_attempt *a)
+cJSON *llmgw__attempt_json(const llmgw_attempt *a)
 {
     cJSON *o = cJSON_CreateObject();
     bool cost_known = a->cost_source != LLMGW_COST_UNKNOWN;
@@ -217,7 +217,7 @@ int llmgw__usage_json(cJSON **out, const llmgw_usage *u)
     if (llmgw__json_add_item(o, "trail", trail) < 0)
         goto oom;
     for (i = 0; i < u->attempts; i++)
-        if (llmgw__json_append(trail, attempt_json(&u->trail[i])) < 0)
+        if (llmgw__json_append(trail, llmgw__attempt_json(&u->trail[i])) < 0)
             goto oom;
     tags = cJSON_CreateArray();
     if (llmgw__json_add_item(o, "tags", tags) < 0)

@@ -29,6 +29,8 @@ int  llmgw__record_str(llmgw__record *rec, const char **field, const char *s);
 int  llmgw__record_add_attempt(llmgw__record *rec, const llmgw_attempt *a, llmgw_attempt **out);
 /* Sum the tokens of the attempts (reported or estimated) into the totals; usage_known only when none is estimated. */
 void llmgw__record_sum_tokens(llmgw__record *rec);
+/* One attempt of a trail as a cJSON object (NULL when out of memory). */
+cJSON *llmgw__attempt_json(const llmgw_attempt *a);
 /* The record as a cJSON object (docs/ecosystem.md §9 keys). */
 int  llmgw__usage_json(cJSON **out, const llmgw_usage *u);
 

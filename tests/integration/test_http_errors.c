@@ -371,6 +371,48 @@ static void test_key_never_in_errors(void **state)
     itest_stop(&t);
 }
 
+/* The error of a failed request as JSON, and its trail through the accessor. */
+static void test_error_json(void **state)
+{
+    llmgw_gateway_options o;
+    itest t;
+    llmgw_response *r = NULL;
+    llmgw_buf b = LLMGW_BUF_INIT;
+    const llmgw_error *e;
+    cJSON *j, *att;
+
+    (void)state;
+    assert_int_equal(llmgw_gateway_options_init(&o, LLMGW_GATEWAY_OPTIONS_VERSION), 0);
+    o.max_attempts = 2;
+    itest_start(&t, &o);
+    itest_add(&t, "g", "x", "gpt-test");
+    itest_add(&t, "g", "y", "gpt-test");
+    itest_script(&t, "x", "{\"steps\":[{\"status\":429,\"headers\":{\"retry-after\":\"7\"}}],\"then\":\"repeat_last\"}");
+    itest_script(&t, "y", "{\"steps\":[{\"status\":429,\"headers\":{\"retry-after\":\"7\"}}],\"then\":\"repeat_last\"}");
+    assert_int_equal(itest_complete(&t, "g", "hello", &r), LLMGW_ERATELIMIT);
+    e = llmgw_error_last();
+    assert_int_equal(e->attempt_count, 2);
+    assert_non_null(llmgw_error_attempt(e, 0));
+    assert_non_null(llmgw_error_attempt(e, 1));
+    assert_null(llmgw_error_attempt(e, 2));
+    assert_null(llmgw_error_attempt(NULL, 0));
+    assert_int_equal(llmgw_error_attempt(e, 1)->http_status, 429);
+    assert_int_equal(llmgw_error_to_json(&b, e), 0);
+    j = cJSON_Parse(b.ptr);
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetObjectItem(j, "class")->valuestring, "rate_limit");
+    assert_int_equal(cJSON_GetObjectItem(j, "status")->valueint, 429);
+    assert_string_equal(cJSON_GetObjectItem(j, "provider")->valuestring, "openai");
+    assert_true(cJSON_GetObjectItem(j, "retry_after_ms")->valuedouble >= 7000);
+    att = cJSON_GetObjectItem(j, "attempts");
+    assert_int_equal(cJSON_GetArraySize(att), 2);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(att, 0), "error_class")->valuestring, "rate_limit");
+    assert_null(strstr(b.ptr, TEST_KEY));
+    cJSON_Delete(j);
+    llmgw_buf_dispose(&b);
+    itest_stop(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_connection_refused),
         cmocka_unit_test(test_insecure_base_refused),
         cmocka_unit_test(test_key_never_in_errors),
+        cmocka_unit_test(test_error_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
