@@ -20,5 +20,7 @@
 #include "response.h"
 #include "stream.h"
 #include "metrics.h"
+#include "usage_log.h"
+#include "report.h"
 
 #endif

@@ -11,6 +11,7 @@
 #include "../core/json.h"
 #include "../core/utf8.h"
 #include "loader.h"
+#include "../accounting/usage_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -332,6 +333,13 @@ static int load(llmgw_gateway **out, const char *name, const char *text, size_t 
     if (rc == 0) {
         c.gw->settings = c.settings;
         c.settings = NULL;
+        /* the config's usage log (the environment still wins: see usage_log.h) */
+        llmgw_usage_log_close(c.gw->usage_log);
+        c.gw->usage_log = NULL;
+        rc = llmgw__usage_log_from_settings(&c.gw->usage_log, c.gw->settings, c.gw->opts.log_cb,
+                                            c.gw->opts.log_userdata);
+    }
+    if (rc == 0) {
         llmgw__cfg_log(&c, LLMGW_LOG_INFO, "loaded %zu deployments in %zu groups", c.gw->ndeps, c.gw->ngroups);
         *out = c.gw;
         c.gw = NULL;

@@ -14,6 +14,7 @@
 #include "exec.h"
 #include "../accounting/metrics.h"
 #include "../accounting/pricing.h"
+#include "../accounting/usage_log.h"
 
 #include <stdio.h>
 
@@ -132,6 +133,8 @@ static void fire_usage_hook(const exec *x, const llmgw_usage *u)
     llmgw__metrics_record(llmgw__gateway_metrics(x->gw), u);
     if (x->gw->opts.usage_cb != NULL)
         x->gw->opts.usage_cb(u, x->gw->opts.usage_userdata);
+    if (x->gw->usage_log != NULL)
+        llmgw_usage_log_callback(u, x->gw->usage_log);
 }
 
 static int fail(exec *x, int code, int cls, int http, int64_t retry_after, const char *provider,

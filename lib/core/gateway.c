@@ -12,6 +12,7 @@
 #include "../accounting/budget.h"
 #include "../accounting/metrics.h"
 #include "../accounting/pricing.h"
+#include "../accounting/usage_log.h"
 #include "../cache/cache.h"
 #include "../transport/http.h"
 
@@ -185,6 +186,11 @@ int llmgw_gateway_new(llmgw_gateway **out, const llmgw_gateway_options *opts)
         llmgw_gateway_free(gw);
         return rc;
     }
+    /* $LLMGW_USAGE_LOG: observability never stops the application, so a bad path is a warning */
+    if (llmgw__usage_log_from_settings(&gw->usage_log, NULL, gw->opts.log_cb, gw->opts.log_userdata) < 0) {
+        llmgw__log(gw, LLMGW_LOG_WARN, "usage log: %s", llmgw_error_last()->message);
+        llmgw_error_clear();
+    }
     po.max_idle = gw->opts.pool_size;
     po.proxy = gw->proxy;
     po.ca_path = gw->ca_path;
@@ -220,6 +226,7 @@ void llmgw_gateway_free(llmgw_gateway *gw)
     llmgw__free(gw->providers);
     llmgw__routes_dispose(&gw->routes);
     llmgw__rules_dispose(&gw->rules);
+    llmgw_usage_log_close(gw->usage_log);
     llmgw__settings_free(gw->settings);
     llmgw__cache_backend_destroy(gw);
     llmgw__metrics_free(gw->metrics);

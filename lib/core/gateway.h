@@ -99,6 +99,7 @@ struct llmgw_gateway {
     /* the cache key's credential-fingerprint key: a shared backend sets one every process knows */
     const unsigned char          *cache_fp_secret;
     size_t                        cache_fp_secret_len;
+    struct llmgw_usage_log       *usage_log;     /* $LLMGW_USAGE_LOG or llmgw_settings.log.path, or NULL */
     llmgw__prices                *prices;        /* price file (prices_path, LLMGW_PRICES_PATH), or NULL */
     char                         *prices_path;   /* owned copy */
     atomic_int                    retry_policy[LLMGW_ERRCLASS__COUNT]; /* -1: default */
