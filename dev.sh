@@ -15,7 +15,7 @@ ROOT=$(pwd)
 
 PACKAGES=(meson ninja-build pkgconf gcc g++ clang libclang-rt-14-dev valgrind
           libcurl4-openssl-dev libcjson-dev libcmocka-dev libyaml-dev libhiredis-dev
-          redis-server python3 ruby ruby-ffi ruby-minitest)
+          redis-server python3 ruby ruby-ffi ruby-minitest locales)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -24,13 +24,20 @@ install_deps() {
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  log "installing: ${missing[*]}"
   local sudo=()
   [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      "${missing[@]}" >&2
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing: ${missing[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >&2 || return 1
+  fi
+  # a comma-decimal locale, so the locale-independence tests run instead of skipping
+  if ! locale -a 2>/dev/null | grep -qix 'de_DE.utf8'; then
+    log "generating the de_DE.UTF-8 locale"
+    "${sudo[@]}" localedef -i de_DE -f UTF-8 de_DE.UTF-8 >&2 || log "could not generate de_DE.UTF-8 (locale tests will skip)"
+  fi
+  return 0
 }
 
 # setup DIR [meson options...]: configure DIR once (reconfigure when it exists)

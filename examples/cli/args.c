@@ -67,9 +67,9 @@ int cli_parse(cli_args *a, int argc, char **argv)
     bool options_done = false;
 
     memset(a, 0, sizeof(*a));
-    a->model = getenv("LLMGW_MODEL");
-    if (a->model != NULL && *a->model == '\0')
-        a->model = NULL;
+    a->model_env = getenv("LLMGW_MODEL");
+    if (a->model_env != NULL && *a->model_env == '\0')
+        a->model_env = NULL;
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i], *eq = NULL, *v;
         char name[64];
@@ -135,6 +135,8 @@ int cli_parse(cli_args *a, int argc, char **argv)
                 if (*end != '\0' || !(a->timeout_s > 0) || a->timeout_s > 86400)
                     return bad("--timeout needs seconds in (0, 86400], not '%s'", v);
             }
+        } else if (eq != NULL && !IS("-o", "--option")) {
+            return bad("option '%s' takes no value", arg);
         } else if (IS("-o", "--option")) {
             if (eq != NULL || i + 2 >= argc)
                 return bad("%s needs KEY VALUE", arg);
@@ -164,5 +166,7 @@ int cli_parse(cli_args *a, int argc, char **argv)
     }
     if (a->command != NULL && strcmp(a->command, "prices") == 0 && a->command_arg == NULL && !a->help)
         return bad("%s needs a MODEL", "prices");
+    if (a->request_file != NULL && (a->prompt != NULL || a->system != NULL))
+        return bad("%s holds the whole request: no PROMPT or --system with it", "--request");
     return 0;
 }

@@ -36,7 +36,8 @@ typedef struct cli_option {
 } cli_option;
 
 typedef struct cli_args {
-    const char *model;
+    const char *model;           /* -m/--model */
+    const char *model_env;       /* $LLMGW_MODEL: a default only */
     const char *system;
     const char *config;
     const char *api_base;

@@ -43,7 +43,7 @@ static void num(char *out, size_t size, const cJSON *o, const char *k)
     if (cJSON_IsRaw(v))
         snprintf(out, size, "%s", v->valuestring);
     else if (cJSON_IsNumber(v))
-        snprintf(out, size, "%.0f", v->valuedouble);
+        snprintf(out, size, "%.15g", v->valuedouble);
     else
         snprintf(out, size, "-");
 }
@@ -105,7 +105,7 @@ int cli_cmd_models(const cli_args *a)
         code = fail(a, rc);
         goto out;
     }
-    if (a->models_json) {
+    if (a->models_json || a->json) {
         char *s;
         cJSON_AddItemToObject(desc, "known_models", known);
         known = NULL;

@@ -2,6 +2,8 @@
  * examples/cli/main.c: `llmgw`, a command-line client on libllmgw.
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,14 +99,40 @@ static int set_option(llmgw_request *req, const char *key, const char *value)
             return LLMGW_ENOMEM;
     }
     cJSON_Delete(j);
-    if (strcmp(key, "max_tokens") == 0 && quoted == NULL) {
-        long long v = strtoll(value, NULL, 10);
-        rc = llmgw_request_set_max_tokens(req, v);
-    } else {
-        rc = llmgw_request_set_param_json(req, key, quoted ? quoted : value);
-    }
+    rc = llmgw_request_set_param_json(req, key, quoted ? quoted : value);
     cJSON_free(quoted);
     return rc;
+}
+
+/*
+ * The model of a --request body: -m replaces it, $LLMGW_MODEL fills it in
+ * when the body has none. > 0 when the body is not a JSON object.
+ */
+static int with_model(char **body, size_t *len, const cli_args *a)
+{
+    cJSON *j, *m;
+    char *text;
+
+    if (a->model == NULL && a->model_env == NULL)
+        return 0;
+    j = cJSON_ParseWithLength(*body, *len);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return j == NULL ? 0 : 1;       /* not JSON: let the library say why */
+    }
+    m = cJSON_GetObjectItem(j, "model");
+    if (a->model != NULL || m == NULL) {
+        cJSON_DeleteItemFromObject(j, "model");
+        cJSON_AddStringToObject(j, "model", a->model ? a->model : a->model_env);
+    }
+    text = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    if (text == NULL)
+        return LLMGW_ENOMEM;
+    free(*body);
+    *body = text;
+    *len = strlen(text);
+    return 0;
 }
 
 static int build_request(llmgw_request **out, const cli_args *a, const char *stdin_text)
@@ -124,18 +152,17 @@ static int build_request(llmgw_request **out, const cli_args *a, const char *std
             fclose(f);
         if (body == NULL)
             return usage_error("cannot read the request file", a->request_file);
-        rc = llmgw_request_from_json(&req, body, len);
+        rc = with_model(&body, &len, a);
+        if (rc == 0)
+            rc = llmgw_request_from_json(&req, body, len);
         free(body);
         if (rc != 0)
-            return usage_error("invalid request JSON", llmgw_error_last()->message);
-        if (a->model != NULL && llmgw_request_set_model(req, a->model) != 0) {
-            llmgw_request_free(req);
-            return usage_error("invalid model", llmgw_error_last()->message);
-        }
+            return usage_error("invalid request JSON", rc > 0 ? "not a JSON object" : llmgw_error_last()->message);
     } else {
+        const char *model = a->model ? a->model : a->model_env;
         char *prompt;
         size_t plen;
-        if (a->model == NULL)
+        if (model == NULL)
             return usage_error("no model: use -m MODEL or set LLMGW_MODEL", NULL);
         if (a->prompt == NULL && stdin_text == NULL)
             return usage_error("no prompt: give PROMPT or pipe text on stdin", NULL);
@@ -145,7 +172,7 @@ static int build_request(llmgw_request **out, const cli_args *a, const char *std
             return EXIT_ERROR;
         snprintf(prompt, plen, "%s%s%s", stdin_text ? stdin_text : "", stdin_text && a->prompt ? "\n\n" : "",
                  a->prompt ? a->prompt : "");
-        if ((rc = llmgw_request_new(&req, a->model)) != 0 ||
+        if ((rc = llmgw_request_new(&req, model)) != 0 ||
             (a->system && (rc = llmgw_request_add_message(req, LLMGW_ROLE_SYSTEM, a->system)) != 0) ||
             (rc = llmgw_request_add_message(req, LLMGW_ROLE_USER, prompt)) != 0) {
             free(prompt);
@@ -179,6 +206,41 @@ static int build_request(llmgw_request **out, const cli_args *a, const char *std
     return 0;
 }
 
+/* Tool calls in text mode: one line each, "tool_call <id> <name> <arguments JSON>". */
+static void print_tool_calls(const llmgw_response *r)
+{
+    size_t i;
+
+    for (i = 0; i < llmgw_response_tool_call_count(r); i++) {
+        const llmgw_tool_call *c = llmgw_response_tool_call(r, i);
+        printf("tool_call %s %s %.*s\n", c->id ? c->id : "-", c->name ? c->name : "-",
+               (int)(c->arguments_len > 1u << 20 ? 1u << 20 : c->arguments_len), c->arguments ? c->arguments : "");
+    }
+}
+
+/*
+ * Ctrl-C: the first cancels the request in flight (it ends with class
+ * cancelled, exit 130, and --json still prints its error object); a second,
+ * or one outside a request, ends the process at once.
+ */
+static llmgw_request *volatile interrupt_target;
+
+static void on_sigint(int sig)
+{
+    llmgw_request *req = interrupt_target;
+
+    (void)sig;
+    interrupt_target = NULL;
+    if (req == NULL)
+        _exit(EXIT_CANCELLED);
+    llmgw_request_cancel(req);          /* an atomic store: async-signal-safe */
+}
+
+static void cli_interrupt_target(llmgw_request *req)
+{
+    interrupt_target = req;
+}
+
 static int run(const cli_args *a)
 {
     llmgw_gateway *gw = NULL;
@@ -193,7 +255,13 @@ static int run(const cli_args *a)
 
     if (a->request_file == NULL && !isatty(STDIN_FILENO)) {
         stdin_text = read_all(stdin, &len);
-        if (stdin_text != NULL && len == 0) {
+        if (stdin_text == NULL) {
+            code = usage_error("cannot read stdin", errno == EFBIG ? "larger than 64 MiB" : strerror(errno));
+            goto out;
+        }
+        while (len > 0 && (stdin_text[len - 1] == '\n' || stdin_text[len - 1] == '\r'))
+            stdin_text[--len] = '\0';          /* the prompt follows after one blank line */
+        if (len == 0) {
             free(stdin_text);
             stdin_text = NULL;
         }
@@ -201,11 +269,19 @@ static int run(const cli_args *a)
     if ((code = build_request(&req, a, stdin_text)) != 0)
         goto out;
     model = llmgw_request_model(req);
+    /* provider:model names a deployment of its own when --api-base / --api-key come with it */
+    if ((a->api_base != NULL || a->api_key != NULL) && strchr(model, '/') == NULL && strchr(model, ':') != NULL) {
+        snprintf(model_buf, sizeof(model_buf), "%.*s/%s", (int)(strchr(model, ':') - model), model,
+                 strchr(model, ':') + 1);
+        llmgw_request_set_model(req, model_buf);
+        model = llmgw_request_model(req);
+    }
     if ((code = cli_gateway(&gw, a, model)) != 0)
         goto out;
     model = normalize_model(gw, model, model_buf, sizeof(model_buf));
     if (model == model_buf)
         llmgw_request_set_model(req, model);
+    cli_interrupt_target(req);
     if (a->no_stream) {
         rc = llmgw_complete(gw, req, &r);
         if (rc == 0 && !a->json)
@@ -216,8 +292,11 @@ static int run(const cli_args *a)
         sink.userdata = &os;
         rc = llmgw_complete_stream(gw, req, &sink, &r);
     }
+    cli_interrupt_target(NULL);
     if (os.written > 0 && !os.ended_nl)
         fputc('\n', stdout);
+    if (rc == 0 && !a->json)
+        print_tool_calls(r);
     if (rc != 0) {
         const llmgw_error *e = llmgw_error_last();
         if (a->json)
@@ -250,6 +329,7 @@ int main(int argc, char **argv)
         return cli_cmd_cost(argc - 1, argv + 1);
 #endif
     rc = cli_parse(&a, argc, argv);
+    signal(SIGINT, on_sigint);
 
     if (rc != 0)
         return rc;

@@ -60,6 +60,7 @@ int llmgw__pricing_resolve(const llmgw_gateway *gw, llmgw__deployment *d)
 
     d->price_known = false;
     llmgw__price_init(&d->price);
+    llmgw__price_init(&p);
     if (llmgw__pricing_lookup(gw, d->provider_id, d->model, &p) == 0) {
         d->price = p;
         d->price_known = p.input != LLMGW__PRICE_NONE && p.output != LLMGW__PRICE_NONE;
@@ -76,7 +77,7 @@ int llmgw__pricing_resolve(const llmgw_gateway *gw, llmgw__deployment *d)
         llmgw__price_init(&d->price);
         d->price.input = in;
         d->price.output = out;
-        d->price.max_input_tokens = p.max_input_tokens;
+        d->price.max_input_tokens = p.max_input_tokens > 0 ? p.max_input_tokens : 0;
         snprintf(d->price.key, sizeof(d->price.key), "%s/%s", d->provider_id, d->model);
         snprintf(d->price.provider, sizeof(d->price.provider), "%s", d->provider_id);
         snprintf(d->price.source, sizeof(d->price.source), "deployment");

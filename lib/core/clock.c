@@ -67,6 +67,19 @@ uint64_t llmgw__rand_below(uint64_t *state, uint64_t bound)
 }
 
 static _Thread_local int64_t thread_deadline_us;
+static _Thread_local bool thread_drop_params;
+
+bool llmgw__thread_drop_params(void)
+{
+    return thread_drop_params;
+}
+
+bool llmgw__thread_drop_params_set(bool drop)
+{
+    bool prev = thread_drop_params;
+    thread_drop_params = drop;
+    return prev;
+}
 
 int64_t llmgw__thread_deadline_us(void)
 {

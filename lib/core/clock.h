@@ -30,6 +30,12 @@ int64_t llmgw__wall_us(void);
 int64_t llmgw__thread_deadline_us(void);
 /* Sets it and returns the previous value (restore it when the call ends). */
 int64_t llmgw__thread_deadline_set(int64_t deadline_us);
+/*
+ * The gateway's drop_params for the call this thread is executing (providers
+ * read it through llmgw_request_drop_params()). Returns the previous value.
+ */
+bool llmgw__thread_drop_params(void);
+bool llmgw__thread_drop_params_set(bool drop);
 
 /* A simple seedable PRNG (splitmix64), safe to share with atomics. */
 uint64_t llmgw__rand_next(uint64_t *state);

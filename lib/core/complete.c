@@ -200,6 +200,7 @@ static int execute(llmgw_gateway *gw, const llmgw_request *req, const llmgw_stre
 {
     exec x;
     int64_t deadline_ms, prev_deadline;
+    bool prev_drop;
     int rc;
 
     memset(&x, 0, sizeof(x));
@@ -212,6 +213,7 @@ static int execute(llmgw_gateway *gw, const llmgw_request *req, const llmgw_stre
     deadline_ms = req->deadline_ms > 0 ? req->deadline_ms : gw->opts.deadline_ms;
     x.deadline_us = x.start_us + deadline_ms * 1000;
     prev_deadline = llmgw__thread_deadline_set(x.deadline_us);
+    prev_drop = llmgw__thread_drop_params_set(gw->opts.drop_params != 0);
     x.last.retry_after_ms = -1;
 
     if ((rc = record_init(&x)) < 0) {
@@ -289,6 +291,7 @@ static int execute(llmgw_gateway *gw, const llmgw_request *req, const llmgw_stre
 out:
     exec_dispose(&x);
     llmgw__thread_deadline_set(prev_deadline);
+    llmgw__thread_drop_params_set(prev_drop);
     return rc;
 }
 

@@ -3,6 +3,7 @@
  */
 #include "common.h"
 #include "buf.h"
+#include "clock.h"
 #include "errors.h"
 #include "json.h"
 #include "request.h"
@@ -452,7 +453,8 @@ int llmgw_request_set_drop_params(llmgw_request *req, int drop)
 
 int llmgw_request_drop_params(const llmgw_request *req)
 {
-    return req != NULL && req->drop_params;
+    /* the request's own flag, or its gateway's (drop_params in the options or config) */
+    return req != NULL && (req->drop_params || llmgw__thread_drop_params());
 }
 
 int llmgw_request_cancel(llmgw_request *req)

@@ -116,8 +116,8 @@ static void test_published_responses(void **state)
     char *s;
 
     (void)state;
+    s = shared_or_skip("fixtures/openai/response.json", &len);    /* skips before anything is opened */
     open_openai(&p, "gpt-4o");
-    s = shared_or_skip("fixtures/openai/response.json", &len);
     assert_int_equal(oai_parse_body(&p, s, &r), 0);
     assert_string_equal(oai_text(&r), "Hello! How can I assist you today?");
     assert_int_equal(r.a.finish, LLMGW_FINISH_STOP);
@@ -157,6 +157,7 @@ static void test_published_streams(void **state)
     char *s;
 
     (void)state;
+    free(shared_or_skip("fixtures/openai/stream.sse", &len));     /* skips before anything is opened */
     open_openai(&p, "gpt-4o");
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         snprintf(rel, sizeof(rel), "fixtures/openai/%s", cases[i].file);
