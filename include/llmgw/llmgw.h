@@ -20,6 +20,7 @@
 #include "response.h"
 #include "stream.h"
 #include "metrics.h"
+#include "redis.h"
 #include "usage_log.h"
 #include "report.h"
 

@@ -1,13 +1,16 @@
 /*
- * lib/accounting/budget.c: budgets with reserve and settle.
+ * lib/accounting/budget.c: budgets with reserve and settle, in this
+ * process and, when shared, in Redis (lib/redis/ledger.c).
  */
 #include "../core/common.h"
+#include "../core/clock.h"
 #include "../core/errors.h"
 #include "../core/gateway.h"
 #include "../core/request.h"
 #include "budget.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -25,6 +28,7 @@ struct llmgw__budgets {
     pthread_mutex_t mu;
     budget         *items;
     size_t          n, cap;
+    _Atomic(struct llmgw__shared *) shared;   /* NULL: this process only */
 };
 
 int llmgw__budgets_new(llmgw__budgets **out)
@@ -38,6 +42,7 @@ int llmgw__budgets_new(llmgw__budgets **out)
         llmgw__free(b);
         return llmgw__error_oom();
     }
+    atomic_init(&b->shared, NULL);
     *out = b;
     return 0;
 }
@@ -142,11 +147,51 @@ out:
     return rc;
 }
 
+/* ---- sharing ---- */
+
+void llmgw__budgets_share(llmgw__budgets *b, struct llmgw__shared *s)
+{
+    atomic_store_explicit(&b->shared, s, memory_order_release);
+}
+
+static struct llmgw__shared *sharing(llmgw__budgets *b)
+{
+    struct llmgw__shared *s = atomic_load_explicit(&b->shared, memory_order_acquire);
+
+    return s != NULL && llmgw__shared_up(s) ? s : NULL;
+}
+
+/* Caller holds the lock: the shared ledger's view of a budget in the current period. */
+static void shared_view(llmgw__shared_budget *out, const budget *g, int64_t now)
+{
+    out->scope = g->scope;
+    out->name = g->name;            /* lives until the ledger is freed: set() never frees a name */
+    out->period = g->period;
+    out->start = period_start(g->period, now);
+    out->held_start = out->start;
+    out->limit = g->limit;
+}
+
+/* How long a shared reservation may outlive a process that died holding it. */
+static int64_t lease_ms(void)
+{
+    int64_t deadline = llmgw__thread_deadline_us(), left;
+
+    if (deadline <= 0)
+        return 660000;              /* the default deadline (600 s), plus a minute */
+    left = (deadline - llmgw__mono_us()) / 1000;
+    return (left > 0 ? left : 0) + 60000;
+}
+
 int llmgw__budgets_status(llmgw__budgets *b, int scope, const char *name, int64_t now, llmgw_budget_status *out)
 {
+    struct llmgw__shared *s = sharing(b);
+    llmgw__shared_budget view;
+    int64_t spent, reserved;
     budget *g;
     int rc = 0;
 
+    memset(&view, 0, sizeof(view));
     pthread_mutex_lock(&b->mu);
     g = find(b, scope, name, NULL);
     if (g == NULL) {
@@ -161,8 +206,14 @@ int llmgw__budgets_status(llmgw__budgets *b, int scope, const char *name, int64_
         out->reserved_nusd = g->reserved;
         out->period = g->period;
         out->period_start = g->period_start;
+        shared_view(&view, g, now);
     }
     pthread_mutex_unlock(&b->mu);
+    /* shared: the fleet's numbers; this process's when Redis does not answer */
+    if (rc == 0 && s != NULL && llmgw__shared_budget_status(s, &view, &spent, &reserved) == 0) {
+        out->spent_nusd = spent;
+        out->reserved_nusd = reserved;
+    }
     return rc;
 }
 
@@ -171,14 +222,54 @@ static void money(char *out, size_t n, int64_t nusd)
     snprintf(out, n, "%lld.%06lld", (long long)(nusd / 1000000000), (long long)(nusd % 1000000000 / 1000));
 }
 
+static int refuse(const budget *g, int64_t used)
+{
+    char lim[32], spent[32];
+
+    money(lim, sizeof(lim), g->limit);
+    money(spent, sizeof(spent), used);
+    return llmgw__error_setc(LLMGW_EBUDGET, LLMGW_ERRCLASS_BUDGET_EXCEEDED,
+                             "budget of %s '%.64s' would be exceeded: %s USD of %s USD spent or reserved",
+                             g->scope == LLMGW_BUDGET_CUSTOMER ? "customer" : "tag", g->name, spent, lim);
+}
+
+/*
+ * Reserve in the shared ledger: 1 reserved, LLMGW_EBUDGET refused (error
+ * set), < 0 otherwise: not answered. The caller holds the lock, which is
+ * dropped around the call (indexes stay valid: budgets are never removed).
+ */
+static int reserve_shared(llmgw__budgets *b, struct llmgw__shared *s, llmgw__budget_ticket *t, int64_t now)
+{
+    llmgw__shared_budget view[LLMGW__BUDGET_TICKET_MAX];
+    size_t i, refused = 0;
+    int64_t used = 0;
+    int rc;
+
+    for (i = 0; i < t->n; i++) {
+        shared_view(&view[i], &b->items[t->index[i]], now);
+        t->start[i] = view[i].start;
+    }
+    pthread_mutex_unlock(&b->mu);
+    rc = llmgw__shared_budget_reserve(s, view, t->n, t->amount, lease_ms(), t->lease, &refused, &used);
+    pthread_mutex_lock(&b->mu);
+    if (rc == 0)
+        return refuse(&b->items[t->index[refused]], used);
+    if (rc == 1)
+        t->shared = true;
+    return rc;
+}
+
 int llmgw__budgets_reserve(llmgw__budgets *b, const char *customer, const char *const *tags, size_t ntags,
                            int64_t estimate, int64_t now, llmgw__budget_ticket *ticket)
 {
+    struct llmgw__shared *s = sharing(b);
     size_t i, idx;
     budget *g;
     int rc = 0;
 
     ticket->n = 0;
+    ticket->shared = false;
+    ticket->lease[0] = '\0';
     ticket->amount = estimate > 0 ? estimate : 0;
     pthread_mutex_lock(&b->mu);
     if (customer != NULL && (g = find(b, LLMGW_BUDGET_CUSTOMER, customer, &idx)) != NULL)
@@ -186,21 +277,28 @@ int llmgw__budgets_reserve(llmgw__budgets *b, const char *customer, const char *
     for (i = 0; i < ntags && ticket->n < LLMGW__BUDGET_TICKET_MAX; i++)
         if ((g = find(b, LLMGW_BUDGET_TAG, tags[i], &idx)) != NULL)
             ticket->index[ticket->n++] = idx;
-    /* all or nothing: check every budget, then reserve on every one */
-    for (i = 0; i < ticket->n; i++) {
-        g = &b->items[ticket->index[i]];
-        roll(g, now);
-        if (g->spent + g->reserved + ticket->amount > g->limit || g->spent >= g->limit) {
-            char lim[32], spent[32];
-            money(lim, sizeof(lim), g->limit);
-            money(spent, sizeof(spent), g->spent + g->reserved);
-            rc = llmgw__error_setc(LLMGW_EBUDGET, LLMGW_ERRCLASS_BUDGET_EXCEEDED,
-                                   "budget of %s '%.64s' would be exceeded: %s USD of %s USD spent or reserved",
-                                   g->scope == LLMGW_BUDGET_CUSTOMER ? "customer" : "tag", g->name, spent, lim);
+    if (ticket->n > 0 && s != NULL) {
+        rc = reserve_shared(b, s, ticket, now);
+        if (rc == LLMGW_EBUDGET) {
             ticket->n = 0;
             goto out;
         }
+        rc = 0;
     }
+    for (i = 0; i < ticket->n; i++)
+        roll(&b->items[ticket->index[i]], now);
+    if (!ticket->shared) {
+        /* this process alone, all or nothing: check every budget, then reserve on every one */
+        for (i = 0; i < ticket->n; i++) {
+            g = &b->items[ticket->index[i]];
+            if (g->spent + g->reserved + ticket->amount > g->limit || g->spent >= g->limit) {
+                rc = refuse(g, g->spent + g->reserved);
+                ticket->n = 0;
+                goto out;
+            }
+        }
+    }
+    /* shared: the fleet's ledger decided, and this one keeps this process's part for when Redis is gone */
     for (i = 0; i < ticket->n; i++)
         b->items[ticket->index[i]].reserved += ticket->amount;
 out:
@@ -210,10 +308,14 @@ out:
 
 void llmgw__budgets_settle(llmgw__budgets *b, llmgw__budget_ticket *ticket, int64_t actual, int64_t now)
 {
+    llmgw__shared_budget view[LLMGW__BUDGET_TICKET_MAX];
+    struct llmgw__shared *s = NULL;
     size_t i;
 
     if (ticket->n == 0)
         return;
+    if (actual < 0)
+        actual = 0;
     pthread_mutex_lock(&b->mu);
     for (i = 0; i < ticket->n; i++) {
         budget *g = &b->items[ticket->index[i]];
@@ -221,10 +323,22 @@ void llmgw__budgets_settle(llmgw__budgets *b, llmgw__budget_ticket *ticket, int6
         if (g->reserved < 0)
             g->reserved = 0;
         roll(g, now);
-        g->spent += actual > 0 ? actual : 0;
+        g->spent += actual;
+        /* budget alerts (a threshold crossed between g->spent - actual and g->spent) belong here */
+        if (ticket->shared) {
+            shared_view(&view[i], g, now);
+            view[i].held_start = ticket->start[i];
+        }
     }
+    if (ticket->shared)
+        s = atomic_load_explicit(&b->shared, memory_order_acquire);
     pthread_mutex_unlock(&b->mu);
+    /* when Redis does not take it, the reservation there expires and this spend is missing from the fleet's */
+    if (s != NULL)
+        llmgw__shared_budget_settle(s, view, ticket->n, ticket->lease, ticket->amount, actual);
     ticket->n = 0;
+    ticket->shared = false;
+    ticket->lease[0] = '\0';
 }
 
 int llmgw_gateway_set_budget(llmgw_gateway *gw, int scope, const char *name, double max_usd, int period)

@@ -10,6 +10,7 @@
 #include "../core/gateway.h"
 #include "../core/json.h"
 #include "../core/utf8.h"
+#include "../redis/shared.h"
 #include "loader.h"
 #include "../accounting/usage_log.h"
 
@@ -150,6 +151,8 @@ static cJSON *parse_json(const char *name, const char *text, size_t len)
         i += n;
     }
     root = llmgw__json_parse(text, len, LLMGW_ERRCLASS_CONFIG);
+    if (root == NULL && llmgw_error_last()->code == LLMGW_ENOMEM)
+        return NULL;
     if (root == NULL) {
         snprintf(msg, sizeof(msg), "%s", llmgw_error_last()->message);
         if (strstr(msg, "nested deeper") != NULL) {
@@ -333,6 +336,9 @@ static int load(llmgw_gateway **out, const char *name, const char *text, size_t 
     if (rc == 0) {
         c.gw->settings = c.settings;
         c.settings = NULL;
+        rc = llmgw__shared_open(c.gw);       /* Redis, when configured (lib/redis/shared.h) */
+    }
+    if (rc == 0) {
         /* the config's usage log (the environment still wins: see usage_log.h) */
         llmgw_usage_log_close(c.gw->usage_log);
         c.gw->usage_log = NULL;

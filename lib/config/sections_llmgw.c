@@ -208,10 +208,10 @@ static int redis_section(llmgw__cfg *c, const cJSON *o)
         { "username", LLMGW__KEY_USED, NULL }, { "password", LLMGW__KEY_USED, NULL },
         { "url", LLMGW__KEY_USED, NULL }, { "db", LLMGW__KEY_USED, NULL }, { "tls", LLMGW__KEY_USED, NULL },
         { "key_prefix", LLMGW__KEY_USED, NULL }, { "connect_timeout_ms", LLMGW__KEY_USED, NULL },
-        { "command_timeout_ms", LLMGW__KEY_USED, NULL }, { NULL, 0, NULL } };
+        { "command_timeout_ms", LLMGW__KEY_USED, NULL }, { "secret", LLMGW__KEY_USED, NULL }, { NULL, 0, NULL } };
     static const char *const fields[] = { "host", "port", "username", "password", "url", "db", "tls" };
     llmgw__redis_settings *r = &c->settings->redis;
-    const char *prefix = NULL;
+    const char *prefix = NULL, *secret = NULL;
     size_t i;
 
     LLMGW_TRY(llmgw__cfg_check_keys(c, o, keys, NULL));
@@ -222,6 +222,12 @@ static int redis_section(llmgw__cfg *c, const cJSON *o)
         if (strlen(prefix) > 256 || strpbrk(prefix, " {}") != NULL)
             return llmgw__cfg_error_at(c, "key_prefix", "must be at most 256 bytes, without spaces or braces");
         LLMGW_TRY(llmgw__settings_set_str(&r->key_prefix, prefix, false));
+    }
+    LLMGW_TRY(llmgw__cfg_string(c, o, "secret", LLMGW__CFG_SECRET, &secret));
+    if (secret != NULL) {
+        if (*secret == '\0' || strlen(secret) > 4096)
+            return llmgw__cfg_error_at(c, "secret", "must be 1 to 4096 bytes");
+        LLMGW_TRY(llmgw__settings_set_str(&r->secret, secret, true));
     }
     LLMGW_TRY(llmgw__cfg_int(c, o, "connect_timeout_ms", 1, MAX_MS, &r->connect_timeout_ms));
     LLMGW_TRY(llmgw__cfg_int(c, o, "command_timeout_ms", 1, MAX_MS, &r->command_timeout_ms));

@@ -25,6 +25,7 @@ void llmgw__settings_free(llmgw__settings *s)
     llmgw__free_secret(s->redis.password);
     llmgw__free_secret(s->redis.url);
     llmgw__free(s->redis.key_prefix);
+    llmgw__free_secret(s->redis.secret);
     llmgw__free(s->prices_path);
     llmgw__free(s->usage_log_path);
     llmgw__free(s->budgets);

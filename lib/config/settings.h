@@ -48,6 +48,7 @@ typedef struct llmgw__redis_settings {
     int64_t connect_timeout_ms; /* 0: default */
     int64_t command_timeout_ms; /* 0: default */
     bool    tls;              /* rediss:// or ssl/tls: true */
+    char   *secret;           /* llmgw_settings.redis.secret: HMAC key of shared cache entries; secret */
 } llmgw__redis_settings;
 
 /* A budget for every request (no customer, no tag), which the ledger cannot hold yet. */

@@ -40,6 +40,9 @@ typedef struct llmgw__exec {
     int64_t                  cache_ttl_ms;
     char                     cache_key[65];
     char                     cache_digest[65];
+    /* admissions lost to other requests (or processes) since the group was entered */
+    unsigned int             raced_rate, raced_busy;
+    int64_t                  raced_until_us;
     /* when the loop stopped without an attempt to blame: why */
     int                      stop_code;
     int                      stop_class;

@@ -14,6 +14,7 @@
 #include "../accounting/pricing.h"
 #include "../accounting/usage_log.h"
 #include "../cache/cache.h"
+#include "../redis/shared.h"
 #include "../transport/http.h"
 
 #include <stdarg.h>
@@ -229,6 +230,7 @@ void llmgw_gateway_free(llmgw_gateway *gw)
     llmgw_usage_log_close(gw->usage_log);
     llmgw__settings_free(gw->settings);
     llmgw__cache_backend_destroy(gw);
+    llmgw__shared_close(gw);
     llmgw__metrics_free(gw->metrics);
     llmgw__budgets_free(gw->budgets);
     llmgw__prices_free(gw->prices);
@@ -428,6 +430,7 @@ static int add_to_group(llmgw_gateway *gw, llmgw__deployment *d)
         }
         gw->deps[gw->ndeps++] = d;
         existing = d;
+        llmgw__shared_attach_deployment(gw, d);
     } else {
         llmgw__deployment_free(d);
     }

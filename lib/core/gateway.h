@@ -102,6 +102,7 @@ struct llmgw_gateway {
     struct llmgw_usage_log       *usage_log;     /* $LLMGW_USAGE_LOG or llmgw_settings.log.path, or NULL */
     llmgw__prices                *prices;        /* price file (prices_path, LLMGW_PRICES_PATH), or NULL */
     char                         *prices_path;   /* owned copy */
+    struct llmgw__shared         *shared;        /* state shared through Redis, or NULL (lib/redis) */
     atomic_int                    retry_policy[LLMGW_ERRCLASS__COUNT]; /* -1: default */
     const llmgw_provider_vtable **providers;     /* registered by the host */
     size_t                        nproviders;

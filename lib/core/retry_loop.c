@@ -84,6 +84,17 @@ static void stop_with(llmgw__exec *x, int code, int cls, int64_t retry_at_us, co
     va_end(ap);
 }
 
+/* Deployments this request lost to other requests at admission count as limited, not failed. */
+static void merge_races(llmgw__exec *x)
+{
+    llmgw__route_why *w = &x->route.why;
+
+    w->rate_limited += x->raced_rate;
+    w->busy += x->raced_busy;
+    if (x->raced_until_us > 0 && (w->soonest_us == 0 || x->raced_until_us < w->soonest_us))
+        w->soonest_us = x->raced_until_us;
+}
+
 /* Nothing in the current group can be tried: say why (only when no attempt explains it better). */
 static void nothing_eligible(llmgw__exec *x)
 {
@@ -228,6 +239,8 @@ static next_kind decide(llmgw__exec *x, size_t cur, const llmgw__outcome *o, int
     kind = fallback_kind(o);
     if (kind >= 0 && llmgw__route_fallback(&x->route, kind) == 0) {
         x->rec->u.fallbacks++;
+        x->raced_rate = x->raced_busy = 0;
+        x->raced_until_us = 0;
         return NEXT_PICK;
     }
     return NEXT_STOP;
@@ -242,20 +255,27 @@ static int record_route(llmgw__exec *x, const llmgw__deployment *d)
 }
 
 /* Take what an attempt on d needs: the breaker's admission, a rate-limit slot, a parallel slot. */
-static int admit(llmgw__exec *x, llmgw__deployment *d, int64_t now, bool *probe)
+static int admit(llmgw__exec *x, llmgw__deployment *d, int64_t now, bool *probe, llmgw__parallel_slot *slot)
 {
-    int64_t until = 0;
+    int64_t until = 0, wait;
     int a = llmgw__health_acquire(&d->health, now, &until);
 
     if (a == LLMGW__DENY)
         return -1;
     *probe = a == LLMGW__ADMIT_PROBE;
-    if (llmgw__limiter_admit(&d->limiter, now, d->rpm, d->tpm, true) > 0)
-        goto undo;
-    if (atomic_fetch_add(&d->in_flight, 1) >= d->max_parallel && d->max_parallel > 0) {
-        atomic_fetch_sub(&d->in_flight, 1);
+    if ((wait = llmgw__limiter_admit(&d->limiter, now, d->rpm, d->tpm, true)) > 0) {
+        /* another request (or process, through Redis) took the last slot: a rate limit, not a failure */
+        x->raced_rate++;
+        if (x->raced_until_us == 0 || now + wait < x->raced_until_us)
+            x->raced_until_us = now + wait;
         goto undo;
     }
+    /* the parallel slot (shared through Redis when configured); in_flight feeds least-busy */
+    if (!llmgw__limiter_parallel_acquire(&d->limiter, d->max_parallel, slot)) {
+        x->raced_busy++;
+        goto undo;
+    }
+    atomic_fetch_add(&d->in_flight, 1);
     return 0;
 undo:
     if (*probe) {
@@ -278,6 +298,7 @@ int llmgw__run_attempts(llmgw__exec *x)
     while (n < x->gw->opts.max_attempts) {
         llmgw__deployment *d;
         llmgw__attempt a;
+        llmgw__parallel_slot slot;
         int64_t now;
         bool probe = false;
         int rc;
@@ -302,25 +323,32 @@ int llmgw__run_attempts(llmgw__exec *x)
             llmgw__route_why why = x->route.why;
             if (llmgw__route_fallback(&x->route, kind) == 0) {
                 x->rec->u.fallbacks++;
+                x->raced_rate = x->raced_busy = 0;
+                x->raced_until_us = 0;
                 wait_us = 0;
                 continue;
             }
             x->route.why = why;
+            merge_races(x);
             nothing_eligible(x);
             break;
         }
         d = x->route.cand.deps[cur];
-        if (admit(x, d, now, &probe) < 0) {
+        if (admit(x, d, now, &probe, &slot) < 0) {
             /* lost a race for the probe or the last slot: look again, a bounded number of times */
             x->route.excluded[cur] = true;
             pin = -1;
             wait_us = 0;
-            if (++skips > 64)
+            if (++skips > 64) {
+                merge_races(x);
+                nothing_eligible(x);
                 break;
+            }
             continue;
         }
         if (n > 0 && !llmgw__retry_budget_take(&x->gw->retry_budget, now, x->gw->opts.retry_budget_percent)) {
             atomic_fetch_sub(&d->in_flight, 1);
+            llmgw__limiter_parallel_release(&d->limiter, &slot);
             if (probe) {
                 llmgw__outcome neutral;
                 memset(&neutral, 0, sizeof(neutral));
@@ -341,6 +369,7 @@ int llmgw__run_attempts(llmgw__exec *x)
         a.cancel = &x->req->cancelled;
         rc = llmgw__attempt_run(&a);
         atomic_fetch_sub(&d->in_flight, 1);
+        llmgw__limiter_parallel_release(&d->limiter, &slot);
         n++;
         if (rc < 0) {
             llmgw__attempt_dispose(&a);

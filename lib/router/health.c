@@ -3,6 +3,7 @@
  */
 #include "../core/common.h"
 #include "../core/clock.h"
+#include "../redis/shared.h"
 #include "health.h"
 
 #define WINDOW_OUTCOMES  20
@@ -12,16 +13,66 @@
 #define HOLD_QUOTA       (3600 * 1000000LL)      /* quota exhausted: until billing resets or reload */
 #define HOLD_AUTH        (300 * 1000000LL)       /* auth failed: until reload, or 5 minutes */
 #define HOLD_NOT_FOUND   (300 * 1000000LL)       /* misconfigured model or deployment */
+#define SYNC_US          (1000000LL)             /* shared cooldowns are read at most once a second */
 
 int llmgw__health_init(llmgw__health *h)
 {
     memset(h, 0, sizeof(*h));
+    atomic_init(&h->shared, NULL);
+    atomic_init(&h->next_sync_us, 0);
     return pthread_mutex_init(&h->mu, NULL) == 0 ? 0 : LLMGW_ENOMEM;
 }
 
 void llmgw__health_dispose(llmgw__health *h)
 {
     pthread_mutex_destroy(&h->mu);
+}
+
+void llmgw__health_share(llmgw__health *h, struct llmgw__shared *s, const char *id)
+{
+    pthread_mutex_lock(&h->mu);
+    h->id = id;
+    pthread_mutex_unlock(&h->mu);
+    atomic_store(&h->next_sync_us, 0);
+    atomic_store_explicit(&h->shared, s, memory_order_release);
+}
+
+/*
+ * Merge the shared cooldown into this one, at most once per SYNC_US and by
+ * one thread at a time: a later reopening time wins; a remote breaker
+ * opening (why 0) ends in this process's own half-open probe, a remote hold
+ * just expires. A probe in flight here decides for itself.
+ */
+static void sync_shared(llmgw__health *h, int64_t now)
+{
+    struct llmgw__shared *s = atomic_load_explicit(&h->shared, memory_order_acquire);
+    int64_t next, remaining_ms = 0, until;
+    int why = 0;
+
+    if (s == NULL)
+        return;
+    next = atomic_load_explicit(&h->next_sync_us, memory_order_relaxed);
+    if (now < next || !atomic_compare_exchange_strong(&h->next_sync_us, &next, now + SYNC_US))
+        return;
+    if (!llmgw__shared_up(s) || llmgw__shared_cooldown_read(s, h->id, &remaining_ms, &why) != 1)
+        return;
+    until = now + remaining_ms * 1000;
+    pthread_mutex_lock(&h->mu);
+    if (h->state == LLMGW__HEALTH_CLOSED || (h->state == LLMGW__HEALTH_OPEN && h->until_us < until)) {
+        h->state = LLMGW__HEALTH_OPEN;
+        h->until_us = until;
+        h->hold_class = why;
+    }
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* Publish an opening or hold made by this process (outside the lock). */
+static void publish_shared(llmgw__health *h, int64_t remaining_us, int why)
+{
+    struct llmgw__shared *s = atomic_load_explicit(&h->shared, memory_order_acquire);
+
+    if (s != NULL && remaining_us >= 1000)
+        llmgw__shared_cooldown_publish(s, h->id, remaining_us / 1000, why);
 }
 
 static int decide(llmgw__health *h, int64_t now, int64_t *until, bool take)
@@ -56,6 +107,7 @@ int llmgw__health_peek(llmgw__health *h, int64_t now_us, int64_t *until_us)
 {
     int r;
 
+    sync_shared(h, now_us);
     /* the hot path: a closed breaker needs no lock (acquire is the authority) */
     if (atomic_load_explicit(&h->state, memory_order_acquire) == LLMGW__HEALTH_CLOSED)
         return LLMGW__ADMIT;
@@ -69,6 +121,7 @@ int llmgw__health_acquire(llmgw__health *h, int64_t now_us, int64_t *until_us)
 {
     int r;
 
+    sync_shared(h, now_us);
     if (atomic_load_explicit(&h->state, memory_order_acquire) == LLMGW__HEALTH_CLOSED)
         return LLMGW__ADMIT;
     pthread_mutex_lock(&h->mu);
@@ -133,10 +186,13 @@ bool llmgw__health_report(llmgw__health *h, const llmgw__health_cfg *cfg, int64_
                           const llmgw__outcome *o, uint64_t *rng)
 {
     bool opened = false;
-    int64_t dur;
+    int64_t dur, until_before;
+    int state_before, why = 0;
     unsigned int fails;
 
     pthread_mutex_lock(&h->mu);
+    state_before = h->state;
+    until_before = h->until_us;
     if (probe)
         h->probe_out = false;
     if (o->status == 0) {
@@ -188,6 +244,15 @@ bool llmgw__health_report(llmgw__health *h, const llmgw__health_cfg *cfg, int64_
         opened = true;
     }
 out:
+    /* an opening or a longer hold: tell the other processes (advisory) */
+    if (h->state == LLMGW__HEALTH_OPEN && (state_before != LLMGW__HEALTH_OPEN || h->until_us > until_before)) {
+        dur = h->until_us - now;
+        why = h->hold_class;
+    } else {
+        dur = 0;
+    }
     pthread_mutex_unlock(&h->mu);
+    if (dur > 0)
+        publish_shared(h, dur, why);
     return opened;
 }

@@ -4,6 +4,13 @@
  * ejection) and the holds that keep a deployment out after a 429, an
  * exhausted quota, an auth failure or a missing model (docs/resilience.md
  * §b.1, §b.2, §b.5). Keyed by deployment, shared by every group using it.
+ *
+ * Shared (llmgw__health_share, with Redis configured), it is advisory
+ * (§b.5): every opening and hold is published with a TTL of its remaining
+ * time, merged in Redis as the latest reopening time; each process reads
+ * its deployments' shared cooldowns at most once a second and merges them
+ * into its own state by max(until). Health is always read from memory, and
+ * without Redis each process keeps its own.
  */
 #ifndef LLMGW_ROUTER_HEALTH_H
 #define LLMGW_ROUTER_HEALTH_H
@@ -13,6 +20,8 @@
 
 #include "../core/common.h"
 #include "policy.h"
+
+struct llmgw__shared;
 
 enum { LLMGW__HEALTH_CLOSED = 0, LLMGW__HEALTH_OPEN = 1, LLMGW__HEALTH_HALF_OPEN = 2 };
 enum { LLMGW__DENY = -1, LLMGW__ADMIT = 0, LLMGW__ADMIT_PROBE = 1 };
@@ -37,10 +46,16 @@ typedef struct llmgw__health {
     int64_t         window_start_us;
     _Atomic bool    probe_out;     /* the half-open probe is in flight */
     uint64_t        openings;      /* breaker openings (metrics) */
+    /* sharing (NULL: this process only); id is the deployment's, borrowed */
+    _Atomic(struct llmgw__shared *) shared;
+    const char     *id;
+    _Atomic int64_t next_sync_us;  /* the next read of the shared cooldown */
 } llmgw__health;
 
 int  llmgw__health_init(llmgw__health *h);
 void llmgw__health_dispose(llmgw__health *h);
+/* Share through s (NULL: stop) as deployment id (borrowed). Not while requests use it. */
+void llmgw__health_share(llmgw__health *h, struct llmgw__shared *s, const char *id);
 /* Would it admit now? (no state change) *until_us: when an open one may be tried again. */
 int  llmgw__health_peek(llmgw__health *h, int64_t now_us, int64_t *until_us);
 /* Admit for an attempt: ADMIT, ADMIT_PROBE (this caller holds the one probe), or DENY. */
