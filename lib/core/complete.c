@@ -69,6 +69,16 @@ static void exec_dispose(exec *x)
     llmgw_response_free(x->resp);     /* NULL once delivered */
 }
 
+static bool any_priced(const exec *x)
+{
+    size_t i;
+
+    for (i = 0; i < x->route.cand.n; i++)
+        if (x->route.cand.deps[i]->price_known)
+            return true;
+    return false;
+}
+
 /* Step 2: reserve the estimated cost against every budget of this customer and these tags. */
 static int reserve_budget(exec *x)
 {
@@ -81,6 +91,15 @@ static int reserve_budget(exec *x)
     LLMGW_TRY(llmgw__budgets_reserve(gw->budgets, x->req->customer, (const char *const *)x->req->tags,
                                      x->req->tag_count, x->reserved_nusd, wall_s(x), &x->ticket));
     x->ticket_held = true;
+    if (x->ticket.n > 0 && !any_priced(x)) {
+        /* a budget applies and nothing here has a price: it could not be enforced, so refuse */
+        llmgw__budgets_settle(gw->budgets, &x->ticket, 0, wall_s(x));
+        x->ticket_held = false;
+        return llmgw__error_setc(LLMGW_EBUDGET, LLMGW_ERRCLASS_BUDGET_EXCEEDED,
+                                 "a budget applies to this request but no deployment of group '%.128s' has a "
+                                 "known price (set input_cost_per_token and output_cost_per_token)",
+                                 llmgw__route_group(&x->route));
+    }
     return 0;
 }
 

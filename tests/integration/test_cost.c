@@ -313,6 +313,27 @@ static void test_budget_refuses_before_call(void **state)
     stop(&t, &c);
 }
 
+/* A budget that cannot be enforced (no price for the model) refuses rather than letting spend through. */
+static void test_budget_needs_a_price(void **state)
+{
+    itest t;
+    capture c;
+    llmgw_response *r = NULL;
+
+    (void)state;
+    start(&t, &c, 1);
+    add(&t, "g", "a", "no-such-model-anywhere", -1, -1);
+    assert_int_equal(llmgw_gateway_set_budget(t.gw, LLMGW_BUDGET_CUSTOMER, "acme", 10.0, LLMGW_PERIOD_DAILY), 0);
+    assert_int_equal(complete_for(&t, "acme", 100, &r), LLMGW_EBUDGET);
+    assert_int_equal(llmgw_error_last()->error_class, LLMGW_ERRCLASS_BUDGET_EXCEEDED);
+    assert_non_null(strstr(llmgw_error_last()->message, "no deployment of group 'g' has a known price"));
+    assert_int_equal(itest_request_count(&t, "a"), 0);
+    /* without a budget, the same request goes through (its cost unknown) */
+    assert_int_equal(complete_for(&t, "someone-else", 100, &r), 0);
+    llmgw_response_free(r);
+    stop(&t, &c);
+}
+
 typedef struct worker {
     itest *t;
     int    id;
@@ -400,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_stream_spend),
         cmocka_unit_test(test_cut_stream_estimated),
         cmocka_unit_test(test_budget_refuses_before_call),
+        cmocka_unit_test(test_budget_needs_a_price),
         cmocka_unit_test(test_cost_invariant_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,6 +47,9 @@ static llmgw_gateway *fault_gateway(int port)
     d.api_key = "sk-test-faults-0001";
     d.rpm = 100000;
     d.tpm = 100000000;
+    d.custom_prices = 1; /* budgets refuse unpriced deployments */
+    d.input_cost_per_token = 1e-6;
+    d.output_cost_per_token = 2e-6;
     assert_int_equal(llmgw_gateway_add_deployment(gw, &d), 0);
     assert_int_equal(llmgw_gateway_set_budget(gw, LLMGW_BUDGET_CUSTOMER, "acme", 1000.0, LLMGW_PERIOD_DAILY), 0);
     llmgw_redis_options_init(&o, LLMGW_REDIS_OPTIONS_VERSION);
