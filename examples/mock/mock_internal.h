@@ -134,6 +134,9 @@ typedef struct mock_step {
     int             usage_on_finish;     /* usage on the finish chunk without opt-in (Mistral) */
     int             auth_optional;       /* no Authorization needed (local servers) */
     cJSON          *reject_members;      /* top-level body members answered with 422 (Mistral) */
+    /* body transfer faults (fault_body.c) */
+    int             truncate, chunked_body, encoding;   /* encoding: MOCK_ENC_* */
+    uint64_t        bomb_bytes;
 } mock_step;
 
 typedef struct mock_script {
@@ -379,6 +382,13 @@ void mock_usage_from_raw(mock_usage *out, const char *raw);
 int mock_expect_check(const cJSON *expect, const mock_request *req, const cJSON *body,
                       char *msg, size_t msg_size);
 
+/* ---- fault_body.c: truncate, chunked_body, encoding, bomb_bytes ---- */
+enum { MOCK_ENC_NONE, MOCK_ENC_GZIP, MOCK_ENC_DEFLATE };
+/* 1 when m is one of these members (parsed into st; *why set when invalid), else 0. */
+int mock_fault_member(mock_step *st, const cJSON *m, const char **why);
+const char *mock_fault_check(const mock_step *st);     /* NULL, or why the step is inconsistent */
+int mock_fault_active(const mock_step *st);
+
 /* ---- respond.c / deliver.c / control.c ---- */
 int mock_respond(mock_conn *c, const mock_request *req);          /* 0 keep going, -1 close */
 int mock_control(mock_conn *c, const mock_request *req);          /* 0 keep going, -1 close */
@@ -400,5 +410,7 @@ typedef struct mock_plan {
 } mock_plan;
 
 int mock_deliver(mock_conn *c, const mock_ticket *t, const mock_step *step, mock_plan *plan);
+/* fault_body.c: delivers a plan when mock_fault_active(step). */
+int mock_fault_deliver(mock_conn *c, const mock_ticket *t, const mock_step *step, mock_plan *plan);
 
 #endif

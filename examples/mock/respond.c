@@ -191,7 +191,7 @@ static int serve(mock_conn *c, const mock_request *req, const mock_dialect *d,
         rc = -1;
         goto out;
     }
-    rc = mock_deliver(c, t, step, &plan);
+    rc = mock_fault_active(step) ? mock_fault_deliver(c, t, step, &plan) : mock_deliver(c, t, step, &plan);
 out:
     mbuf_free(&extra);
     cJSON_Delete(body);

@@ -47,6 +47,7 @@
  *                       in-stream error event carrying it, then the stream ends; status stays 200
  *   header_count        int 0..10000: extra headers x-mock-pad-1..N: v
  *   header_bytes        int 0..16777216: one extra header x-mock-pad-bytes with N bytes of 'a'
+ *   truncate, chunked_body, encoding, bomb_bytes: body transfer faults, see fault_body.c
  *   expect              {"method","path","query": string, "headers": {name: string|null},
  *                        "body": {...}}: mismatch answers 400 code mock_expectation_failed
  *
@@ -412,6 +413,9 @@ static int parse_member(mock_step *st, const cJSON *m, perr *e, const char *w)
     }
     if (!strcmp(k, "comment") || k[0] == '_')
         return 0;
+    const char *why;
+    if (mock_fault_member(st, m, &why))
+        return why ? fail(e, w, why, k) : 0;
     return fail(e, w, "unknown member", k);
 }
 
@@ -464,6 +468,8 @@ static int parse_step(mock_step *st, const cJSON *obj, perr *e, size_t idx)
         return fail(e, w, "needs error_event", "error_after_events");
     if (st->error_event && st->error_after_events < 0)
         st->error_after_events = 0;
+    if (mock_fault_check(st))
+        return fail(e, w, mock_fault_check(st), NULL);
     return 0;
 }
 

@@ -146,6 +146,8 @@ static int read_entry(load_ctx *x, const cJSON *obj, llmgw__price *e)
         return bad(x, ENTRY_INVALID, "the entry", "is not an object");
     if (strlen(obj->string) >= LLMGW__PRICE_KEY_MAX)
         return bad(x, ENTRY_INVALID, "the key", "is longer than 127 bytes");
+    if (obj->string[0] == '\0')
+        return bad(x, ENTRY_INVALID, "the key", "is empty (no model could ever match it)");
     mode = cJSON_GetObjectItemCaseSensitive(obj, "mode");
     if (mode != NULL && !cJSON_IsString(mode))
         return bad(x, ENTRY_INVALID, "mode", "is not a string");

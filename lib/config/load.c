@@ -155,7 +155,7 @@ static cJSON *parse_json(const char *name, const char *text, size_t len)
         return NULL;
     if (root == NULL) {
         snprintf(msg, sizeof(msg), "%s", llmgw_error_last()->message);
-        if (strstr(msg, "nested deeper") != NULL) {
+        if (strstr(msg, "nested deeper") != NULL || strstr(msg, "\\u escape") != NULL) {
             CFG_ERR(LLMGW_EINVAL, "%s: %s", name, msg);
             return NULL;
         }

@@ -240,8 +240,12 @@ static int apply_merge(builder *b, frame *f)
 
 static int close_container(builder *b)
 {
-    frame *f = &b->stack[b->depth - 1];
+    frame *f;
     int rc = 0;
+
+    if (b->depth == 0)          /* libyaml balances its events; never trust that with memory */
+        return fail(b, "a mapping or list ends that never started");
+    f = &b->stack[b->depth - 1];
 
     if (f->merge != NULL)
         rc = apply_merge(b, f);

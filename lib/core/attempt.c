@@ -139,6 +139,7 @@ static void embedded_error(llmgw__attempt *a)
     o->http_status = a->reply.err_http ? a->reply.err_http : 200;
     o->error_class = cls;
     llmgw__classify_class_rules(o);
+    o->retry_after_ms = a->reply.err_retry_after_ms;
     set_message(a, "%s: %s in the response body: %s", a->dep->provider_id,
                 llmgw_error_class_str(cls), a->reply.err_message);
 }
@@ -318,6 +319,10 @@ int llmgw__attempt_run(llmgw__attempt *a)
         o->failover = true;
         set_message(a, "%s: %s", a->dep->provider_id, e->message);
         rc = 0;
+        goto done;
+    }
+    if (sc.parse_rc == LLMGW_ENOMEM) {
+        rc = llmgw__error_oom();        /* not the upstream's fault: no failover, no breaker */
         goto done;
     }
     if (t.outcome == LLMGW__XFER_STOPPED && !a->reply.user_stopped && sc.parse_rc == 0 && a->reply.has_error) {

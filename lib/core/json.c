@@ -16,12 +16,19 @@ static const unsigned char byte_class[256] = {
     ['\\'] = C_BACKSLASH, [0] = C_NUL,
 };
 
-enum { SCAN_OK = 0, SCAN_TOO_DEEP, SCAN_NUL };
+enum { SCAN_OK = 0, SCAN_TOO_DEEP, SCAN_NUL, SCAN_BAD_ESCAPE };
+
+static bool is_hex(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 /*
  * Before cJSON sees the text: reject nesting deeper than the limit (cJSON
- * recurses), and NUL bytes, which are never valid JSON and which cJSON
- * would take for whitespace or for the end of a string.
+ * recurses), NUL bytes, which are never valid JSON and which cJSON would
+ * take for whitespace or for the end of a string, and \u escapes without
+ * four hex digits, which cJSON reads as U+0000: a NUL inside a string that
+ * would silently cut it short, past any check for a literal \u0000.
  */
 static int prescan(const char *s, size_t len, size_t *at)
 {
@@ -41,6 +48,11 @@ static int prescan(const char *s, size_t len, size_t *at)
             if (c == C_BACKSLASH) {
                 if (++p == end)
                     break;
+                if (*p == 'u' && (end - p < 5 || !is_hex(p[1]) || !is_hex(p[2]) || !is_hex(p[3]) ||
+                                  !is_hex(p[4]))) {
+                    *at = (size_t)(p - 1 - (const unsigned char *)s);
+                    return SCAN_BAD_ESCAPE;
+                }
             } else if (c == C_QUOTE) {
                 in_str = false;
             }
@@ -54,6 +66,11 @@ static int prescan(const char *s, size_t len, size_t *at)
         }
     }
     return SCAN_OK;
+}
+
+int llmgw__json_failure(int malformed_code)
+{
+    return llmgw_error_last()->code == LLMGW_ENOMEM ? LLMGW_ENOMEM : malformed_code;
 }
 
 cJSON *llmgw__json_parse(const char *data, size_t len, int error_class)
@@ -74,10 +91,18 @@ cJSON *llmgw__json_parse(const char *data, size_t len, int error_class)
     case SCAN_NUL:
         llmgw__error_setc(LLMGW_EINVAL, error_class, "invalid JSON: NUL byte at byte %zu of %zu", at, len);
         return NULL;
+    case SCAN_BAD_ESCAPE:
+        llmgw__error_setc(LLMGW_EINVAL, error_class, "invalid JSON: a \\u escape without four hex digits "
+                          "at byte %zu of %zu", at, len);
+        return NULL;
     default:
         break;
     }
     root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+    if (root == NULL && llmgw__json_would_parse(data, len)) {
+        llmgw__error_oom();
+        return NULL;
+    }
     if (root == NULL) {
         size_t off = (end != NULL && end >= data) ? (size_t)(end - data) : 0;
         llmgw__error_setc(LLMGW_EINVAL, error_class, "invalid JSON near byte %zu of %zu", off, len);
@@ -154,6 +179,21 @@ const char *llmgw__json_str(const cJSON *obj, const char *key)
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
 
     return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+int llmgw__json_add_ref(cJSON *obj, const char *key, const cJSON *item)
+{
+    cJSON *ref;
+
+    if (item == NULL)
+        return llmgw__error_null_arg("item", __func__);
+    if ((ref = cJSON_CreateNull()) == NULL)
+        return llmgw__error_oom();
+    memcpy(ref, item, sizeof(*ref));      /* what cJSON's own create_reference() does */
+    ref->string = NULL;
+    ref->next = ref->prev = NULL;
+    ref->type |= cJSON_IsReference;
+    return llmgw__json_add_item(obj, key, ref);     /* deleting a reference frees only the item */
 }
 
 int llmgw__json_add_item(cJSON *obj, const char *key, cJSON *item)

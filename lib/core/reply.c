@@ -15,6 +15,7 @@ void llmgw__reply_init(llmgw_reply *r, llmgw__delivery *delivery, size_t max_tex
     memset(r, 0, sizeof(*r));
     r->delivery = delivery;
     r->max_text = max_text;
+    r->err_retry_after_ms = -1;
 }
 
 void llmgw__answer_dispose(llmgw__answer *a)
@@ -260,5 +261,14 @@ int llmgw_reply_error(llmgw_reply *r, int error_class, int http_status, const ch
                                                                            : LLMGW_ERRCLASS_SERVER_ERROR;
     r->err_http = http_status;
     snprintf(r->err_message, sizeof(r->err_message), "%s", message ? message : "error in stream");
+    return 0;
+}
+
+int llmgw_reply_error_retry_after(llmgw_reply *r, int64_t retry_after_ms)
+{
+    LLMGW_CHECK_ARG(r);
+    if (!r->has_error)
+        return LLMGW_EINVAL;
+    r->err_retry_after_ms = retry_after_ms >= 0 ? retry_after_ms : -1;
     return 0;
 }

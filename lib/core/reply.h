@@ -47,6 +47,7 @@ struct llmgw_reply {
     int              err_class;
     int              err_http;
     char             err_message[512];
+    int64_t          err_retry_after_ms;    /* a wait the error asked for; -1: none */
 };
 
 void llmgw__reply_init(llmgw_reply *r, llmgw__delivery *delivery, size_t max_text);

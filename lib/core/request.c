@@ -9,6 +9,7 @@
 #include "request.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #define MAX_TAGS 64
 #define MAX_STOPS 16
@@ -73,13 +74,57 @@ static int role_index(const char *role)
  * into an embedded NUL that would silently cut the string (a model name
  * "gpt\u0000x" would become "gpt").
  */
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * No object may repeat a member name: cJSON reads the first one, the
+ * upstream (which gets the body as written) usually the last, so a repeated
+ * "n", "stream" or "llmgw", or a second "content", would be validated,
+ * translated or kept back in one form and sent in another.
+ */
+static int check_duplicates(const cJSON *item)
+{
+    const cJSON *it;
+    const char **names;
+    size_t n = 0, i;
+    int rc = 0;
+
+    cJSON_ArrayForEach(it, item) {
+        LLMGW_TRY(check_duplicates(it));     /* depth is bounded by llmgw__json_parse */
+        n++;
+    }
+    if (!cJSON_IsObject(item) || n < 2)
+        return 0;
+    if ((names = llmgw__reallocarray(NULL, n, sizeof(*names))) == NULL)
+        return llmgw__error_oom();
+    i = 0;
+    cJSON_ArrayForEach(it, item)
+        names[i++] = it->string;
+    qsort(names, n, sizeof(*names), by_name);
+    for (i = 1; i < n && rc == 0; i++)
+        if (strcmp(names[i - 1], names[i]) == 0)
+            rc = BAD("the member \"%.64s\" appears twice in one object", names[i]);
+    llmgw__free(names);
+    return rc;
+}
+
 static cJSON *parse_text(const char *json, size_t len)
 {
+    cJSON *root;
+
     if (llmgw__json_has_nul_escape(json, len)) {
         BAD("JSON strings may not contain \\u0000 (a NUL character)");
         return NULL;
     }
-    return llmgw__json_parse(json, len, LLMGW_ERRCLASS_BAD_REQUEST);
+    root = llmgw__json_parse(json, len, LLMGW_ERRCLASS_BAD_REQUEST);
+    if (root != NULL && check_duplicates(root) < 0) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
 }
 
 /* ---- validation ---- */

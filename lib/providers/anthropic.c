@@ -145,8 +145,16 @@ static int anthropic_classify_error(llmgw_error_info *out, void *state, const ll
     if (len == 0 || (root = cJSON_ParseWithLength(body, len)) == NULL)
         return 0;       /* not JSON (a proxy's 413 page ...): the status decides */
     err = cJSON_GetObjectItemCaseSensitive(root, "error");
-    if (cJSON_IsObject(err))
+    if (cJSON_IsObject(err)) {
+        int by_status = out->error_class;
+        const char *type = llmgw__json_str(err, "type");
+
         llmgw__anthropic_error_object(out, err);
+        /* the catch-all type on a status with a class of its own (408, 425, ...): the status decides */
+        if (type != NULL && strcmp(type, "invalid_request_error") == 0 && out->error_class == LLMGW_ERRCLASS_BAD_REQUEST &&
+            by_status > 0 && llmgw_http_response_status(in) != 400)
+            out->error_class = by_status;
+    }
     else if (llmgw__json_str(root, "message") != NULL)
         snprintf(out->message, sizeof(out->message), "%s", llmgw__json_str(root, "message"));
     cJSON_Delete(root);

@@ -41,7 +41,7 @@ typedef struct llmgw__anthropic_stream {
  */
 static inline int llmgw__anthropic_ref(cJSON *obj, const char *key, const cJSON *item)
 {
-    return cJSON_AddItemReferenceToObject(obj, key, (cJSON *)(uintptr_t)item) ? 0 : llmgw__error_oom();
+    return llmgw__json_add_ref(obj, key, item);
 }
 
 static inline int llmgw__anthropic_ref_str(cJSON *obj, const char *key, const char *s)

@@ -184,13 +184,18 @@ static cJSON *tool_input(const char *args, size_t mi, size_t ti)
     char why[160];
     cJSON *input;
 
-    if (*p == '\0')
-        return cJSON_CreateObject();
+    if (*p == '\0') {
+        if ((input = cJSON_CreateObject()) == NULL)
+            llmgw__error_oom();
+        return input;
+    }
     if (llmgw__json_has_nul_escape(args, strlen(args))) {
         llmgw__anthropic_bad("messages[%zu].tool_calls[%zu].function.arguments holds \\u0000", mi, ti);
         return NULL;
     }
     input = llmgw__json_parse(args, strlen(args), LLMGW_ERRCLASS_BAD_REQUEST);
+    if (input == NULL && llmgw__json_failure(0) == LLMGW_ENOMEM)
+        return NULL;
     if (input == NULL) {
         snprintf(why, sizeof(why), "%s", llmgw_error_last()->message);
         llmgw__anthropic_bad("messages[%zu].tool_calls[%zu].function.arguments is not valid JSON: %s",

@@ -195,7 +195,7 @@ int llmgw__anthropic_parse_response(llmgw_reply *out, void *state, const llmgw_h
 
     LLMGW_UNUSED(state);
     if ((root = llmgw__json_parse(body, len, LLMGW_ERRCLASS_SERVER_ERROR)) == NULL)
-        return LLMGW_EUNAVAILABLE;
+        return llmgw__json_failure(LLMGW_EUNAVAILABLE);
     rc = message(out, root);
     cJSON_Delete(root);
     return rc;
@@ -334,7 +334,7 @@ int llmgw__anthropic_parse_stream_event(llmgw_reply *out, void *state, void *str
     if (ev->data_len == 0)
         return 0;
     if ((root = llmgw__json_parse(ev->data, ev->data_len, LLMGW_ERRCLASS_SERVER_ERROR)) == NULL)
-        return LLMGW_EUNAVAILABLE;
+        return llmgw__json_failure(LLMGW_EUNAVAILABLE);
     type = llmgw__json_str(root, "type");
     if (type == NULL) {
         snprintf(name, sizeof(name), "%.*s", (int)LLMGW_MIN(ev->event_len, sizeof(name) - 1),

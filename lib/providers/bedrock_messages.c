@@ -142,6 +142,8 @@ static int add_tool_calls(conv *c, const cJSON *calls, size_t mi)
         cJSON *input, *b, *tu;
         input = args[n] == '\0' ? cJSON_CreateObject()
                                 : llmgw__json_parse(args, strlen(args), LLMGW_ERRCLASS_BAD_REQUEST);
+        if (input == NULL && (args[n] == '\0' || llmgw__json_failure(0) == LLMGW_ENOMEM))
+            return llmgw__error_oom();
         if (input == NULL)
             return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_BAD_REQUEST,
                                      "bedrock: messages[%zu].tool_calls[%zu].function.arguments is not valid JSON",

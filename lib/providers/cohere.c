@@ -75,9 +75,7 @@ static bool is(const char *s, const char *v)
 
 static int add_ref(cJSON *obj, const char *key, const cJSON *item)
 {
-    if (!cJSON_AddItemReferenceToObject(obj, key, (cJSON *)(uintptr_t)item))
-        return llmgw__error_oom();
-    return 0;
+    return llmgw__json_add_ref(obj, key, item);
 }
 
 static cJSON *text_part(const char *text)

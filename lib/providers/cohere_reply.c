@@ -175,7 +175,7 @@ int llmgw__cohere_parse_response(llmgw_reply *out, void *state, const llmgw_http
 
     LLMGW_UNUSED(state);
     if ((root = llmgw__json_parse(body, len, LLMGW_ERRCLASS_SERVER_ERROR)) == NULL)
-        return LLMGW_EUNAVAILABLE;
+        return llmgw__json_failure(LLMGW_EUNAVAILABLE);
     rc = parse_answer(out, root);
     cJSON_Delete(root);
     return rc;
@@ -250,7 +250,7 @@ int llmgw__cohere_parse_stream_event(llmgw_reply *out, void *state, void *stream
     if (ev->data_len == 6 && memcmp(ev->data, "[DONE]", 6) == 0)
         return 0;
     if ((root = llmgw__json_parse(ev->data, ev->data_len, LLMGW_ERRCLASS_SERVER_ERROR)) == NULL)
-        return LLMGW_EUNAVAILABLE;
+        return llmgw__json_failure(LLMGW_EUNAVAILABLE);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
         return llmgw__translate_malformed(P, "stream event is not a JSON object");

@@ -256,7 +256,7 @@ static int apply(llmgw_reply *out, gemini_stream *ss, const cJSON *root, bool st
 static int parse_json(cJSON **out, const char *data, size_t len)
 {
     *out = llmgw__json_parse(data, len, LLMGW_ERRCLASS_SERVER_ERROR);
-    return *out ? 0 : LLMGW_EUNAVAILABLE;
+    return *out ? 0 : llmgw__json_failure(LLMGW_EUNAVAILABLE);
 }
 
 static int gemini_parse_response(llmgw_reply *out, void *state, const llmgw_http_response *in)

@@ -70,9 +70,7 @@ int llmgw__gemini_unsupported(const llmgw_request *req, const char *fmt, ...)
 
 static int add_ref(cJSON *obj, const char *key, const cJSON *item)
 {
-    if (!cJSON_AddItemReferenceToObject(obj, key, (cJSON *)(uintptr_t)item))
-        return llmgw__error_oom();
-    return 0;
+    return llmgw__json_add_ref(obj, key, item);
 }
 
 static int gc_number(build *b, const char *key, const cJSON *v, const char *name)

@@ -131,21 +131,28 @@ static void mock_sleep_ms(int64_t ms)
     nanosleep(&ts, NULL);
 }
 
+/*
+ * The answer is built as a cJSON tree and printed, as an upstream would send
+ * it; every node is checked, so an allocation failure fails the exchange
+ * (LLMGW_ENOMEM) instead of sending an answer with members missing.
+ */
 static cJSON *usage_obj(const cJSON *step, uint64_t prompt, uint64_t completion)
 {
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(step, "usage");
-    cJSON *o = cJSON_CreateObject(), *pd, *cd;
+    cJSON *o = cJSON_CreateObject(), *pd = NULL, *cd = NULL;
     int64_t p = num(u, "prompt_tokens", (int64_t)prompt), c = num(u, "completion_tokens", (int64_t)completion);
 
-    if (o == NULL)
+    if (o == NULL ||
+        llmgw__json_add_num(o, "prompt_tokens", (double)p) < 0 ||
+        llmgw__json_add_num(o, "completion_tokens", (double)c) < 0 ||
+        llmgw__json_add_num(o, "total_tokens", (double)(p + c)) < 0 ||
+        llmgw__json_add_item(o, "prompt_tokens_details", pd = cJSON_CreateObject()) < 0 ||
+        llmgw__json_add_num(pd, "cached_tokens", (double)num(u, "cached_tokens", 0)) < 0 ||
+        llmgw__json_add_item(o, "completion_tokens_details", cd = cJSON_CreateObject()) < 0 ||
+        llmgw__json_add_num(cd, "reasoning_tokens", (double)num(u, "reasoning_tokens", 0)) < 0) {
+        cJSON_Delete(o);
         return NULL;
-    cJSON_AddNumberToObject(o, "prompt_tokens", (double)p);
-    cJSON_AddNumberToObject(o, "completion_tokens", (double)c);
-    cJSON_AddNumberToObject(o, "total_tokens", (double)(p + c));
-    pd = cJSON_AddObjectToObject(o, "prompt_tokens_details");
-    cJSON_AddNumberToObject(pd, "cached_tokens", (double)num(u, "cached_tokens", 0));
-    cd = cJSON_AddObjectToObject(o, "completion_tokens_details");
-    cJSON_AddNumberToObject(cd, "reasoning_tokens", (double)num(u, "reasoning_tokens", 0));
+    }
     return o;
 }
 
@@ -198,115 +205,149 @@ static int emit_event(llmgw__transfer *t, cJSON *chunk)
     return rc;
 }
 
+/* A chunk with its header members; NULL when out of memory. */
 static cJSON *chunk_new(const char *model)
 {
     cJSON *c = cJSON_CreateObject();
 
-    cJSON_AddStringToObject(c, "id", "chatcmpl-mock");
-    cJSON_AddStringToObject(c, "object", "chat.completion.chunk");
-    cJSON_AddNumberToObject(c, "created", 0);
-    cJSON_AddStringToObject(c, "model", model);
+    if (c == NULL || llmgw__json_add_str(c, "id", "chatcmpl-mock") < 0 ||
+        llmgw__json_add_str(c, "object", "chat.completion.chunk") < 0 ||
+        llmgw__json_add_num(c, "created", 0) < 0 || llmgw__json_add_str(c, "model", model) < 0) {
+        cJSON_Delete(c);
+        return NULL;
+    }
     return c;
 }
 
+/*
+ * Builders below attach each node as they create it, through helpers that
+ * free what they could not attach: a failure leaves nothing loose.
+ */
+
+/* choices[0] of the chunk, with its finish reason (NULL: null); its delta, or NULL when out of memory. */
 static cJSON *choice_with(cJSON *chunk, const char *finish)
 {
-    cJSON *choices = cJSON_AddArrayToObject(chunk, "choices"), *c = cJSON_CreateObject();
+    cJSON *choices = NULL, *c = NULL, *delta = NULL;
 
-    cJSON_AddItemToArray(choices, c);
-    cJSON_AddNumberToObject(c, "index", 0);
-    if (finish)
-        cJSON_AddStringToObject(c, "finish_reason", finish);
-    else
-        cJSON_AddNullToObject(c, "finish_reason");
-    return cJSON_AddObjectToObject(c, "delta");
+    if (llmgw__json_add_item(chunk, "choices", choices = cJSON_CreateArray()) < 0 ||
+        llmgw__json_append(choices, c = cJSON_CreateObject()) < 0 || llmgw__json_add_num(c, "index", 0) < 0 ||
+        llmgw__json_add_item(c, "finish_reason", finish ? cJSON_CreateString(finish) : cJSON_CreateNull()) < 0 ||
+        llmgw__json_add_item(c, "delta", delta = cJSON_CreateObject()) < 0)
+        return NULL;
+    return delta;
 }
 
-/* Build the stream's events as chunk objects in an array. */
-static cJSON *stream_events(const cJSON *step, const char *model, const char *text, const cJSON *calls,
-                            const char *finish, cJSON *usage)
+/* One tool call's object (index < 0: none, as in whole answers); NULL when out of memory. */
+static cJSON *tool_call_obj(const cJSON *call, int index)
 {
-    cJSON *events = cJSON_CreateArray(), *chunk, *delta, *tcs, *tc, *fn;
+    const char *id = llmgw__json_str(call, "id"), *name = llmgw__json_str(call, "name");
+    const char *args = llmgw__json_str(call, "arguments");
+    cJSON *tc = cJSON_CreateObject(), *fn = NULL;
+
+    if (tc == NULL || (index >= 0 && llmgw__json_add_num(tc, "index", index) < 0) ||
+        llmgw__json_add_str(tc, "id", id ? id : "call_mock") < 0 || llmgw__json_add_str(tc, "type", "function") < 0 ||
+        llmgw__json_add_item(tc, "function", fn = cJSON_CreateObject()) < 0 ||
+        llmgw__json_add_str(fn, "name", name ? name : "f") < 0 ||
+        llmgw__json_add_str(fn, "arguments", args ? args : "{}") < 0) {
+        cJSON_Delete(tc);
+        return NULL;
+    }
+    return tc;
+}
+
+/* The stream's events as chunk objects in an array (usage is taken); NULL when out of memory. */
+static cJSON *stream_events(const char *model, const char *text, const cJSON *calls, const char *finish,
+                            cJSON *usage)
+{
+    cJSON *events = cJSON_CreateArray(), *chunk, *delta = NULL;
     const cJSON *call;
     const char *p = text, *q;
-    int i = 0;
+    int i = 0, rc = events ? 0 : llmgw__error_oom();
 
-    LLMGW_UNUSED(step);
-    while (p && *p) {
+    while (rc == 0 && *p) {
+        char *piece;
         q = p;
         while (*q == ' ')
             q++;
         while (*q && *q != ' ')
             q++;
+        piece = llmgw__strndup(p, (size_t)(q - p));
         chunk = chunk_new(model);
-        delta = choice_with(chunk, NULL);
-        {
-            char *piece = llmgw__strndup(p, (size_t)(q - p));
-            cJSON_AddItemToObject(delta, "content", cJSON_CreateString(piece ? piece : ""));
-            llmgw__free(piece);
-        }
-        cJSON_AddItemToArray(events, chunk);
+        if ((rc = llmgw__json_append(events, chunk)) == 0 && (delta = choice_with(chunk, NULL)) == NULL)
+            rc = llmgw__error_oom();
+        if (rc == 0)
+            rc = piece ? llmgw__json_add_str(delta, "content", piece) : llmgw__error_oom();
+        llmgw__free(piece);
         p = q;
     }
     cJSON_ArrayForEach(call, calls) {
+        cJSON *tcs = NULL;
+        if (rc < 0)
+            break;
         chunk = chunk_new(model);
-        delta = choice_with(chunk, NULL);
-        tcs = cJSON_AddArrayToObject(delta, "tool_calls");
-        tc = cJSON_CreateObject();
-        cJSON_AddItemToArray(tcs, tc);
-        cJSON_AddNumberToObject(tc, "index", i);
-        cJSON_AddStringToObject(tc, "id", llmgw__json_str(call, "id") ? llmgw__json_str(call, "id") : "call_mock");
-        cJSON_AddStringToObject(tc, "type", "function");
-        fn = cJSON_AddObjectToObject(tc, "function");
-        cJSON_AddStringToObject(fn, "name", llmgw__json_str(call, "name") ? llmgw__json_str(call, "name") : "f");
-        cJSON_AddStringToObject(fn, "arguments", llmgw__json_str(call, "arguments") ? llmgw__json_str(call, "arguments") : "{}");
-        cJSON_AddItemToArray(events, chunk);
+        if ((rc = llmgw__json_append(events, chunk)) == 0 && (delta = choice_with(chunk, NULL)) == NULL)
+            rc = llmgw__error_oom();
+        if (rc == 0 && (rc = llmgw__json_add_item(delta, "tool_calls", tcs = cJSON_CreateArray())) == 0)
+            rc = llmgw__json_append(tcs, tool_call_obj(call, i));
         i++;
     }
-    chunk = chunk_new(model);
-    choice_with(chunk, finish);
-    cJSON_AddItemToArray(events, chunk);
-    chunk = chunk_new(model);
-    cJSON_AddArrayToObject(chunk, "choices");
-    cJSON_AddItemToObject(chunk, "usage", usage);
-    cJSON_AddItemToArray(events, chunk);
+    if (rc == 0) {
+        chunk = chunk_new(model);
+        if ((rc = llmgw__json_append(events, chunk)) == 0 && choice_with(chunk, finish) == NULL)
+            rc = llmgw__error_oom();
+    }
+    if (rc == 0) {
+        chunk = chunk_new(model);
+        if ((rc = llmgw__json_append(events, chunk)) == 0 &&
+            (rc = llmgw__json_add_item(chunk, "choices", cJSON_CreateArray())) == 0) {
+            rc = llmgw__json_add_item(chunk, "usage", usage);
+            usage = NULL;
+        }
+    }
+    cJSON_Delete(usage);
+    if (rc < 0) {
+        cJSON_Delete(events);
+        return NULL;
+    }
     return events;
 }
 
+/* The whole chat.completion (usage is taken); NULL when out of memory. */
 static cJSON *completion(const char *model, const char *text, const cJSON *calls, const char *finish,
                          cJSON *usage)
 {
-    cJSON *o = cJSON_CreateObject(), *choices, *c, *msg, *tcs;
+    cJSON *o = cJSON_CreateObject(), *choices = NULL, *c = NULL, *msg = NULL, *tcs = NULL;
     const cJSON *call;
+    int rc = o ? 0 : llmgw__error_oom();
 
-    cJSON_AddStringToObject(o, "id", "chatcmpl-mock");
-    cJSON_AddStringToObject(o, "object", "chat.completion");
-    cJSON_AddNumberToObject(o, "created", 0);
-    cJSON_AddStringToObject(o, "model", model);
-    choices = cJSON_AddArrayToObject(o, "choices");
-    c = cJSON_CreateObject();
-    cJSON_AddItemToArray(choices, c);
-    cJSON_AddNumberToObject(c, "index", 0);
-    msg = cJSON_AddObjectToObject(c, "message");
-    cJSON_AddStringToObject(msg, "role", "assistant");
-    if (text && *text)
-        cJSON_AddStringToObject(msg, "content", text);
-    else
-        cJSON_AddNullToObject(msg, "content");
-    if (cJSON_GetArraySize(calls) > 0) {
-        tcs = cJSON_AddArrayToObject(msg, "tool_calls");
-        cJSON_ArrayForEach(call, calls) {
-            cJSON *tc = cJSON_CreateObject(), *fn;
-            cJSON_AddItemToArray(tcs, tc);
-            cJSON_AddStringToObject(tc, "id", llmgw__json_str(call, "id") ? llmgw__json_str(call, "id") : "call_mock");
-            cJSON_AddStringToObject(tc, "type", "function");
-            fn = cJSON_AddObjectToObject(tc, "function");
-            cJSON_AddStringToObject(fn, "name", llmgw__json_str(call, "name") ? llmgw__json_str(call, "name") : "f");
-            cJSON_AddStringToObject(fn, "arguments", llmgw__json_str(call, "arguments") ? llmgw__json_str(call, "arguments") : "{}");
-        }
+    if (rc == 0 && (llmgw__json_add_str(o, "id", "chatcmpl-mock") < 0 ||
+                    llmgw__json_add_str(o, "object", "chat.completion") < 0 ||
+                    llmgw__json_add_num(o, "created", 0) < 0 || llmgw__json_add_str(o, "model", model) < 0 ||
+                    llmgw__json_add_item(o, "choices", choices = cJSON_CreateArray()) < 0 ||
+                    llmgw__json_append(choices, c = cJSON_CreateObject()) < 0 ||
+                    llmgw__json_add_num(c, "index", 0) < 0 ||
+                    llmgw__json_add_item(c, "message", msg = cJSON_CreateObject()) < 0 ||
+                    llmgw__json_add_str(msg, "role", "assistant") < 0 ||
+                    llmgw__json_add_item(msg, "content", text && *text ? cJSON_CreateString(text)
+                                                                       : cJSON_CreateNull()) < 0))
+        rc = llmgw__error_oom();
+    if (rc == 0 && cJSON_GetArraySize(calls) > 0 &&
+        (rc = llmgw__json_add_item(msg, "tool_calls", tcs = cJSON_CreateArray())) == 0) {
+        cJSON_ArrayForEach(call, calls)
+            if (rc == 0)
+                rc = llmgw__json_append(tcs, tool_call_obj(call, -1));
     }
-    cJSON_AddStringToObject(c, "finish_reason", finish);
-    cJSON_AddItemToObject(o, "usage", usage);
+    if (rc == 0)
+        rc = llmgw__json_add_str(c, "finish_reason", finish);
+    if (rc == 0) {
+        rc = llmgw__json_add_item(o, "usage", usage);
+        usage = NULL;
+    }
+    cJSON_Delete(usage);
+    if (rc < 0) {
+        cJSON_Delete(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -330,7 +371,7 @@ int llmgw__perform_mock(llmgw_gateway *gw, const llmgw__deployment *dep, llmgw__
         return llmgw_error_last()->code;
     stream = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "stream"));
     step = pick_step(st, body);
-    if (cJSON_IsString(step)) {
+    if (step != NULL && cJSON_IsString(step)) {
         text = step->valuestring;
         step = NULL;
     } else {
@@ -380,13 +421,18 @@ int llmgw__perform_mock(llmgw_gateway *gw, const llmgw__deployment *dep, llmgw__
     if (!stream) {
         answer = completion(dep->model, text, calls, finish, usage);
         usage = NULL;
-        rc = llmgw__json_print(&t->response.body, answer);
+        rc = answer ? llmgw__json_print(&t->response.body, answer) : llmgw__error_oom();
         t->got_body_byte = true;
         goto out;
     }
-    LLMGW_TRY(add_header(&t->response, "content-type", "text/event-stream"));
-    events = stream_events(step, dep->model, text, calls, finish, usage);
+    if ((rc = add_header(&t->response, "content-type", "text/event-stream")) < 0)
+        goto out;
+    events = stream_events(dep->model, text, calls, finish, usage);
     usage = NULL;
+    if (events == NULL) {
+        rc = llmgw__error_oom();
+        goto out;
+    }
     cut = num(step, "cut_after_events", -1);
     reset_after = num(step, "reset_after_events", -1);
     cJSON_ArrayForEach(ev, events) {
@@ -402,8 +448,10 @@ int llmgw__perform_mock(llmgw_gateway *gw, const llmgw__deployment *dep, llmgw__
     }
     if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(step, "error_event"))) {
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddItemReferenceToObject(e, "error", cJSON_GetObjectItemCaseSensitive(step, "error_event"));
-        rc = emit_event(t, e);
+        if (e == NULL)
+            rc = llmgw__error_oom();
+        else if ((rc = llmgw__json_add_ref(e, "error", cJSON_GetObjectItemCaseSensitive(step, "error_event"))) == 0)
+            rc = emit_event(t, e);
         cJSON_Delete(e);
         goto out;
     }

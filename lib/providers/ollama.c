@@ -169,7 +169,7 @@ static int ollama_init(void *state, const llmgw_provider_config *cfg)
 
 static int add_ref(cJSON *obj, const char *key, const cJSON *item)
 {
-    return cJSON_AddItemReferenceToObject(obj, key, (cJSON *)(uintptr_t)item) ? 0 : llmgw__error_oom();
+    return llmgw__json_add_ref(obj, key, item);
 }
 
 /* data:[<type>];base64,<data> -> images[] */
@@ -236,6 +236,8 @@ static int map_tool_calls(cJSON *m, const cJSON *calls, size_t mi)
         cJSON *o, *f, *obj;
         obj = (args == NULL || *args == '\0') ? cJSON_CreateObject()
                                                 : llmgw__json_parse(args, strlen(args), LLMGW_ERRCLASS_BAD_REQUEST);
+        if (obj == NULL && (args == NULL || *args == '\0' || llmgw__json_failure(0) == LLMGW_ENOMEM))
+            return llmgw__error_oom();
         if (!cJSON_IsObject(obj)) {
             cJSON_Delete(obj);
             return llmgw__translate_bad(P, "messages[%zu].tool_calls[%zu].function.arguments is not a JSON "

@@ -134,7 +134,7 @@ int llmgw__ollama_parse_response(llmgw_reply *out, void *state, const llmgw_http
 
     LLMGW_UNUSED(state);
     if ((root = llmgw__json_parse(body, len, LLMGW_ERRCLASS_SERVER_ERROR)) == NULL)
-        return LLMGW_EUNAVAILABLE;
+        return llmgw__json_failure(LLMGW_EUNAVAILABLE);
     rc = parse_object(out, root, &calls, false);
     cJSON_Delete(root);
     return rc;
@@ -149,7 +149,7 @@ int llmgw__ollama_parse_stream_event(llmgw_reply *out, void *state, void *stream
 
     LLMGW_UNUSED(state);
     if ((root = llmgw__json_parse(ev->data, ev->data_len, LLMGW_ERRCLASS_SERVER_ERROR)) == NULL)
-        return LLMGW_EUNAVAILABLE;
+        return llmgw__json_failure(LLMGW_EUNAVAILABLE);
     rc = parse_object(out, root, &st->calls, true);
     cJSON_Delete(root);
     return rc;

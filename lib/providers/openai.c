@@ -201,10 +201,8 @@ int llmgw__openai_dialect_body(llmgw_buf *out, const llmgw_request *req, const c
                 continue;
             }
         }
-        if (!cJSON_AddItemReferenceToObject(o, wire_name(d, body, it->string, model), (cJSON *)(uintptr_t)it)) {
-            rc = llmgw__error_oom();
+        if ((rc = llmgw__json_add_ref(o, wire_name(d, body, it->string, model), it)) < 0)
             goto out;
-        }
     }
     if (stream) {
         if ((rc = llmgw__json_add_bool(o, "stream", true)) < 0)

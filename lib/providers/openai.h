@@ -53,11 +53,20 @@ int llmgw__openai_build(llmgw_http_request *out, const llmgw_provider_config *cf
 int llmgw__openai_check_config(const char *who, const llmgw_provider_config *cfg);
 
 int llmgw__openai_parse_response(llmgw_reply *out, void *state, const llmgw_http_response *in);
+/*
+ * The fast path of both (openai_fast.c): a plain chat.completion (stream
+ * false) or chat.completion.chunk (stream true) read without cJSON. 1 when
+ * it handled the text (*rc_out is what the parse returns), 0 when the text
+ * is not of the plain shape and the reply is untouched: use the cJSON path.
+ */
+int llmgw__openai_fast(llmgw_reply *out, const char *data, size_t len, bool stream, int *rc_out);
 int llmgw__openai_parse_stream_event(llmgw_reply *out, void *state, void *stream_state,
                                      const llmgw_stream_event *ev);
 int llmgw__openai_classify_error(llmgw_error_info *out, void *state, const llmgw_http_response *in);
 /* Parse one completion object (non-stream) into the reply. */
 int llmgw__openai_parse_completion(llmgw_reply *out, const cJSON *root);
+/* Parse one chat.completion.chunk object (a stream event) into the reply. */
+int llmgw__openai_parse_chunk(llmgw_reply *out, const cJSON *root);
 /* Usage object -> counts. 0, or LLMGW_EUNAVAILABLE for implausible numbers. */
 int llmgw__openai_usage(llmgw_token_counts *out, const cJSON *usage);
 /* Finish reason string -> LLMGW_FINISH_*. */

@@ -192,6 +192,7 @@ int llmgw__openai_embedded_error(llmgw_reply *out, const cJSON *err, const char 
 {
     llmgw_error_info info;
     int http = cJSON_IsObject(err) ? status_of_code(err) : 0;
+    int rc;
 
     memset(&info, 0, sizeof(info));
     info.error_class = http ? class_of_status(http) : LLMGW_ERRCLASS_SERVER_ERROR;
@@ -202,7 +203,10 @@ int llmgw__openai_embedded_error(llmgw_reply *out, const cJSON *err, const char 
         snprintf(info.message, sizeof(info.message), "%s", err->valuestring);
         classify_fields(&info, info.message, NULL, NULL, NULL);
     }
-    return llmgw_reply_error(out, info.error_class, http, info.message[0] ? info.message : fallback);
+    rc = llmgw_reply_error(out, info.error_class, http, info.message[0] ? info.message : fallback);
+    if (rc == 0 && info.retry_after_ms >= 0)
+        rc = llmgw_reply_error_retry_after(out, info.retry_after_ms);
+    return rc;
 }
 
 int llmgw__openai_error_in(llmgw_reply *out, const cJSON *root)

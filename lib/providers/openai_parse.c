@@ -209,15 +209,17 @@ int llmgw__openai_parse_response(llmgw_reply *out, void *state, const llmgw_http
     int rc;
 
     LLMGW_UNUSED(state);
+    if (llmgw__openai_fast(out, body, len, false, &rc))
+        return rc;              /* the plain answer, read without cJSON (openai_fast.c) */
     root = llmgw__json_parse(body, len, LLMGW_ERRCLASS_SERVER_ERROR);
     if (root == NULL)
-        return LLMGW_EUNAVAILABLE;
+        return llmgw__json_failure(LLMGW_EUNAVAILABLE);
     rc = llmgw__openai_parse_completion(out, root);
     cJSON_Delete(root);
     return rc;
 }
 
-static int parse_chunk(llmgw_reply *out, const cJSON *root)
+int llmgw__openai_parse_chunk(llmgw_reply *out, const cJSON *root)
 {
     const cJSON *c, *idx, *usage;
     const char *s;
@@ -256,17 +258,19 @@ int llmgw__openai_parse_stream_event(llmgw_reply *out, void *state, void *stream
     LLMGW_UNUSED(stream_state);
     if (!error_event && ev->data_len == 6 && memcmp(ev->data, "[DONE]", 6) == 0)
         return llmgw_reply_done(out);
+    if (!error_event && llmgw__openai_fast(out, ev->data, ev->data_len, true, &rc))
+        return rc;
     root = llmgw__json_parse(ev->data, ev->data_len, LLMGW_ERRCLASS_SERVER_ERROR);
     if (root == NULL) {
-        if (!error_event)
-            return LLMGW_EUNAVAILABLE;
+        if (!error_event || llmgw__json_failure(0) == LLMGW_ENOMEM)
+            return llmgw__json_failure(LLMGW_EUNAVAILABLE);
         return llmgw_reply_error(out, LLMGW_ERRCLASS_SERVER_ERROR, 0, "an error event in the stream");
     }
     if (error_event) {
         const cJSON *err = GET(root, "error");
         rc = llmgw__openai_embedded_error(out, err != NULL ? err : root, "an error event in the stream");
     } else {
-        rc = parse_chunk(out, root);
+        rc = llmgw__openai_parse_chunk(out, root);
     }
     cJSON_Delete(root);
     return rc;

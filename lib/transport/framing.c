@@ -30,19 +30,39 @@ static int emit(llmgw__lines *l, const char *line, size_t len, llmgw__line_cb cb
     return cb(ud, line, len);
 }
 
-static const char *find_eol(const char *p, const char *end, bool lf_only)
+/*
+ * The next CR or LF at or after p, or NULL. memchr for each (vectorized),
+ * remembering where the next one of each is (NULL: not looked for yet), so
+ * a block of many lines is read in one pass whatever its line ends.
+ */
+typedef struct eol_cache {
+    const char *lf, *cr;     /* the next LF / CR found, or end when there is none */
+} eol_cache;
+
+static const char *find_eol(const char *p, const char *end, bool lf_only, eol_cache *c)
 {
+    const char *e;
+
+    if (c->lf == NULL || c->lf < p) {
+        c->lf = memchr(p, '\n', (size_t)(end - p));
+        if (c->lf == NULL)
+            c->lf = end;
+    }
     if (lf_only)
-        return memchr(p, '\n', (size_t)(end - p));
-    for (; p < end; p++)
-        if (*p == '\n' || *p == '\r')
-            return p;
-    return NULL;
+        return c->lf < end ? c->lf : NULL;
+    if (c->cr == NULL || c->cr < p) {
+        c->cr = memchr(p, '\r', (size_t)(end - p));
+        if (c->cr == NULL)
+            c->cr = end;
+    }
+    e = c->lf < c->cr ? c->lf : c->cr;
+    return e < end ? e : NULL;
 }
 
 int llmgw__lines_feed(llmgw__lines *l, const char *buf, size_t len, llmgw__line_cb cb, void *ud)
 {
     const char *p = buf, *end = buf + len, *eol;
+    eol_cache cache = { NULL, NULL };
     int rc;
 
     if (len == 0)
@@ -53,7 +73,7 @@ int llmgw__lines_feed(llmgw__lines *l, const char *buf, size_t len, llmgw__line_
             p++;
     }
     while (p < end) {
-        eol = find_eol(p, end, l->lf_only);
+        eol = find_eol(p, end, l->lf_only, &cache);
         if (eol == NULL) {
             if (l->partial.size + (size_t)(end - p) > l->max_line)
                 return LLMGW__FRAMING_TOO_LONG;

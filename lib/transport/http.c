@@ -25,6 +25,7 @@
 
 typedef struct xfer_state {
     llmgw__transfer *t;
+    char             refused[96];      /* why the loop refused the response (overrides libcurl's text) */
     unsigned int     prereq_calls;
     bool             resend_refused;
     size_t           header_lines;
@@ -109,6 +110,19 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
         v++;
     while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
         ve--;
+    /*
+     * llmgw never sends Accept-Encoding, so libcurl inflates nothing: a body
+     * encoded anyway cannot be read, and is refused rather than parsed as if
+     * it were plain (its bytes still count against the caps as they come).
+     */
+    if ((size_t)(colon - line) == 16 && strncasecmp(line, "content-encoding", 16) == 0 && ve > v &&
+        !((size_t)(ve - v) == 8 && strncasecmp(v, "identity", 8) == 0) &&
+        t->response.status >= 200 && t->response.status < 300) {
+        snprintf(xs->refused, sizeof(xs->refused), "unrequested Content-Encoding: %.*s",
+                 (int)LLMGW_MIN(ve - v, 32), v);
+        t->outcome = LLMGW__XFER_RECV;
+        return 0;
+    }
     if (llmgw__http_response_add_header(&t->response, line, (size_t)(colon - line), v,
                                         (size_t)(ve - v)) < 0) {
         t->outcome = LLMGW__XFER_NOMEM;
@@ -391,7 +405,9 @@ int llmgw__http_perform(llmgw__pool *pool, llmgw__transfer *t)
     llmgw__pool_release(pool, c);
     zeroize_slist(hdrs);
     curl_slist_free_all(hdrs);
-    if (t->outcome != LLMGW__XFER_OK && errbuf[0] != '\0')
+    if (t->outcome != LLMGW__XFER_OK && xs.refused[0] != '\0')
+        snprintf(t->detail, sizeof(t->detail), "%s", xs.refused);
+    else if (t->outcome != LLMGW__XFER_OK && errbuf[0] != '\0')
         snprintf(t->detail, sizeof(t->detail), "%s", errbuf);
     return 0;
 

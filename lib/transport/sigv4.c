@@ -67,8 +67,9 @@ static int put_reencoded(llmgw_buf *b, const char *s, size_t n)
 
     for (i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            c = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+        int hi = c == '%' && i + 2 < n ? hexval(s[i + 1]) : -1, lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+        if (hi >= 0 && lo >= 0) {
+            c = (char)(hi << 4 | lo);
             i += 2;
         }
         LLMGW_TRY(put_encoded(b, &c, 1, false));

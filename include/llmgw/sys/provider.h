@@ -187,6 +187,12 @@ LLMGW_API int llmgw_reply_done(llmgw_reply *r);
  * stands for (0 if none) and a message. The attempt fails with that class.
  */
 LLMGW_API int llmgw_reply_error(llmgw_reply *r, int error_class, int http_status, const char *message);
+/**
+ * The wait, in milliseconds, the error set by llmgw_reply_error() asked for
+ * ("try again in 20ms" in an error event): the retry waits that long, as it
+ * would for a retry-after header. LLMGW_EINVAL when no error was set.
+ */
+LLMGW_API int llmgw_reply_error_retry_after(llmgw_reply *r, int64_t retry_after_ms);
 
 LLMGW_END_DECLS
 
