@@ -258,6 +258,7 @@ struct mock_server {
     atomic_int      stopping;
     atomic_int      finishing;           /* final writes in flight (see mock_finish_wait) */
     atomic_uint     control_counter;
+    atomic_ullong   accepted;            /* connections accepted since start or reset */
     pthread_mutex_t lock;                /* lanes, scripts' refs, connection lists */
     pthread_cond_t  conn_cond;
     mock_lane      *lanes;

@@ -50,7 +50,11 @@ typedef struct mock_ledger {
 } mock_ledger;
 void mock_server_ledger(mock_server *srv, const char *lane, mock_ledger *out);
 
-/* Clears every lane's script, recorded requests, ledger and request counter. */
+/* TCP connections accepted since start (or the last reset): keep-alive reuse shows as fewer
+ * connections than requests. */
+uint64_t mock_server_connections(mock_server *srv);
+
+/* Clears every lane's script, recorded requests, ledger, request and connection counters. */
 void mock_server_reset(mock_server *srv);
 
 /* Closes the listener and every connection (even mid-stall), joins every thread and frees the

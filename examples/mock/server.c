@@ -109,6 +109,7 @@ static void *accept_main(void *arg)
         }
         c->fd = fd;
         c->srv = srv;
+        atomic_fetch_add(&srv->accepted, 1);
         pthread_mutex_lock(&srv->lock);
         c->next = srv->conns;
         if (srv->conns)
@@ -267,8 +268,15 @@ void mock_server_ledger(mock_server *srv, const char *lane, mock_ledger *out)
 
 void mock_server_reset(mock_server *srv)
 {
-    if (srv)
+    if (srv) {
         mock_lanes_reset(srv);
+        atomic_store(&srv->accepted, 0);
+    }
+}
+
+uint64_t mock_server_connections(mock_server *srv)
+{
+    return srv ? (uint64_t)atomic_load(&srv->accepted) : 0;
 }
 
 void mock_server_stop(mock_server *srv)

@@ -259,14 +259,8 @@ uint64_t llmgw__gateway_seed(llmgw_gateway *gw)
 
 /* ---- providers ---- */
 
-int llmgw_provider_register(llmgw_gateway *gw, const llmgw_provider_vtable *vt)
+int llmgw__provider_check(const llmgw_provider_vtable *vt)
 {
-    const llmgw_provider_vtable **p;
-    size_t i;
-    int rc = 0;
-
-    LLMGW_CHECK_ARG(gw);
-    LLMGW_CHECK_ARG(vt);
     if (!version_ok(vt->version, LLMGW_PROVIDER_VTABLE_VERSION))
         return llmgw__error_setc(LLMGW_EVERSION, LLMGW_ERRCLASS_CONFIG,
                                  "provider vtable version %u not supported", vt->version);
@@ -281,6 +275,19 @@ int llmgw_provider_register(llmgw_gateway *gw, const llmgw_provider_vtable *vt)
                                  "provider '%s': streaming needs parse_stream_event", vt->name);
     if (vt->stream_framing < LLMGW_FRAMING_SSE || vt->stream_framing > LLMGW_FRAMING_AWS_EVENTSTREAM)
         return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "provider '%s': unknown framing", vt->name);
+    return 0;
+}
+
+int llmgw_provider_register(llmgw_gateway *gw, const llmgw_provider_vtable *vt)
+{
+    const llmgw_provider_vtable **p;
+    size_t i;
+    int rc;
+
+    LLMGW_CHECK_ARG(gw);
+    LLMGW_CHECK_ARG(vt);
+    if ((rc = llmgw__provider_check(vt)) < 0)
+        return rc;
     pthread_rwlock_wrlock(&gw->lock);
     if (llmgw__builtin_provider(vt->name) != NULL) {
         rc = llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "provider '%s' is built in", vt->name);

@@ -119,6 +119,11 @@ void llmgw__log(const llmgw_gateway *gw, int level, const char *fmt, ...) LLMGW_
 
 /* The provider vtable for a name: registered ones first, then built-ins. */
 const llmgw_provider_vtable *llmgw__gateway_provider(llmgw_gateway *gw, const char *name);
+/*
+ * What llmgw_provider_register() checks of a vtable (version, name, required
+ * callbacks, framing); the built-ins are held to it too (tests/providers/test_compat.c).
+ */
+int llmgw__provider_check(const llmgw_provider_vtable *vt);
 
 /* The deployments of a group, copied out of the lock (deployments live until the gateway is freed). */
 typedef struct llmgw__candidates {

@@ -65,6 +65,34 @@ static void test_nonstream_answer(void **state)
     itest_stop(&t);
 }
 
+/* Sequential requests, streamed or not, reuse one kept-alive connection. */
+static void test_keep_alive(void **state)
+{
+    itest t;
+    llmgw_response *r = NULL;
+    collect c;
+    int i;
+
+    (void)state;
+    itest_start(&t, NULL);
+    itest_add(&t, "smart", "a", "gpt-test");
+    for (i = 0; i < 5; i++) {
+        assert_int_equal(itest_complete(&t, "smart", "again", &r), 0);
+        llmgw_response_free(r);
+        r = NULL;
+    }
+    for (i = 0; i < 3; i++) {
+        collect_init(&c);
+        assert_int_equal(itest_stream(&t, "smart", "a stream", &c, &r), 0);
+        assert_int_equal(c.done_calls, 1);
+        llmgw_response_free(r);
+        r = NULL;
+    }
+    assert_int_equal(itest_request_count(&t, "a"), 8);
+    assert_int_equal(mock_server_connections(t.srv), 1);
+    itest_stop(&t);
+}
+
 static void test_stream_answer(void **state)
 {
     itest t;
@@ -303,6 +331,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nonstream_answer),
         cmocka_unit_test(test_stream_answer),
+        cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_tool_calls),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_invalid_utf8_replaced),

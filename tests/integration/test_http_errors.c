@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "itest.h"
 
 static void start_one(itest *t, unsigned int max_attempts)
@@ -322,6 +327,63 @@ static void test_connection_refused(void **state)
     itest_stop(&t);
 }
 
+/*
+ * A listener whose accept queue is full and never drained: Linux drops the
+ * next SYNs, so connecting hangs until connect_timeout_ms ends the attempt,
+ * which counts as never sent (not billed), long before the deadline.
+ */
+static void test_connect_timeout(void **state)
+{
+    itest t;
+    llmgw_gateway_options o;
+    llmgw_deployment_options d;
+    llmgw_response *r = NULL;
+    llmgw_request *req;
+    struct sockaddr_in sa;
+    socklen_t salen = sizeof(sa);
+    int lfd, fill[4], i;
+    char base[128];
+    double t0, dt;
+
+    (void)state;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(lfd, 0), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &salen), 0);
+    for (i = 0; i < 4; i++) {      /* fill the queue; the later ones hang in SYN-SENT, which is fine */
+        assert_true((fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) >= 0);
+        (void)connect(fill[i], (struct sockaddr *)&sa, sizeof(sa));
+    }
+    snprintf(base, sizeof(base), "http://127.0.0.1:%u/v1", (unsigned)ntohs(sa.sin_port));
+    llmgw_gateway_options_init(&o, LLMGW_GATEWAY_OPTIONS_VERSION);
+    o.max_attempts = 1;
+    o.connect_timeout_ms = 200;
+    itest_start(&t, &o);
+    llmgw_deployment_options_init(&d, LLMGW_DEPLOYMENT_OPTIONS_VERSION);
+    d.group = "hung";
+    d.model = "openai/gpt-test";
+    d.api_base = base;
+    d.api_key = TEST_KEY;
+    assert_int_equal(llmgw_gateway_add_deployment(t.gw, &d), 0);
+    req = itest_request("hung", "hi");
+    assert_int_equal(llmgw_request_set_deadline_ms(req, 20000), 0);
+    t0 = itest_now_ms();
+    assert_true(llmgw_complete(t.gw, req, &r) < 0);
+    dt = itest_now_ms() - t0;
+    assert_null(r);
+    assert_true(dt < 10000);                /* the connect timeout, not the 20 s deadline, ended it */
+    assert_non_null(strstr(llmgw_error_last()->message, "connect timed out"));
+    assert_int_equal(llmgw_error_last()->attempts[0].billed, 0);
+    llmgw_request_free(req);
+    itest_stop(&t);
+    for (i = 0; i < 4; i++)
+        close(fill[i]);
+    close(lfd);
+}
+
 static void test_insecure_base_refused(void **state)
 {
     itest t;
@@ -425,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_connection_refused),
+        cmocka_unit_test(test_connect_timeout),
         cmocka_unit_test(test_insecure_base_refused),
         cmocka_unit_test(test_key_never_in_errors),
         cmocka_unit_test(test_error_json),

@@ -228,6 +228,18 @@ static void test_retries(void **state)
     assert_string_equal(llmgw_response_text(r), "ok now");
     assert_int_equal(llmgw_response_attempt(r, 0)->error_class, LLMGW_ERRCLASS_RATE_LIMIT);
     llmgw_response_free(r);
+    /* ModelTimeoutException is a 408: retried like any timeout, within the attempt budget */
+    mock_server_reset(t.srv);
+    itest_script(&t, "r", "[{\"status\":408},{\"text\":\"in time\"}]");
+    assert_int_equal(itest_complete(&t, "g", "hi", &r), 0);
+    assert_string_equal(llmgw_response_text(r), "in time");
+    assert_int_equal(itest_request_count(&t, "r"), 2);
+    assert_int_equal(llmgw_response_attempt(r, 0)->error_class, LLMGW_ERRCLASS_TIMEOUT);
+    llmgw_response_free(r);
+    mock_server_reset(t.srv);
+    itest_script(&t, "r", "{\"steps\":[{\"status\":408}],\"then\":\"repeat_last\"}");
+    assert_int_equal(itest_complete(&t, "g", "hi", &r), LLMGW_ETIMEOUT);
+    assert_int_equal(itest_request_count(&t, "r"), 3);      /* the whole budget, no more */
     itest_stop(&t);
 }
 
@@ -487,6 +499,9 @@ static void test_environment(void **state)
     setenv("AWS_SESSION_TOKEN", MOCK_AWS_SESSION_TOKEN, 1);
     from_env("env", "Credential=" MOCK_AWS_SESSION_KEY_ID "/");
     from_env("env", "/eu-west-3/bedrock/aws4_request");
+    setenv("AWS_REGION", "ap-south-1", 1);      /* AWS_REGION wins over AWS_DEFAULT_REGION */
+    from_env("env", "/ap-south-1/bedrock/aws4_request");
+    unsetenv("AWS_REGION");
     setenv("AWS_BEARER_TOKEN_BEDROCK", "ABSK-env-key", 1);
     from_env("env2", "Bearer ABSK-env-key");
     unsetenv("AWS_BEARER_TOKEN_BEDROCK");

@@ -39,9 +39,10 @@ static const struct { int status, cls; } statuses[] = {
  * class listed is asserted, so a change is noticed.
  */
 static const struct { const char *id; int status, cls; } status_differs[] = {
-    /* Anthropic's 504 body names timeout_error ("Request timed out"); anthropic.c classifies that
-     * as timeout (test_anthropic.c asserts it), whereas docs/resilience.md b.2 puts 504 in
-     * server_error, as every other provider here does. Left for the lead to decide. */
+    /* Anthropic's 504 body names timeout_error ("Request timed out"): anthropic.c classifies it
+     * as timeout, the provider's own word (test_anthropic.c asserts it); a bare 504 elsewhere is
+     * server_error. Both are retried, failed over and counted by the breaker alike; only the
+     * returned status differs (LLMGW_ETIMEOUT rather than LLMGW_EUNAVAILABLE). */
     { "anthropic", 504, LLMGW_ERRCLASS_TIMEOUT },
     /* Bedrock answers no 401, 402 or 425 (AWS auth failures are 403 exceptions); the mock labels
      * them x-amzn-ErrorType ValidationException (examples/mock/bedrock_render.c, aws_type()), and

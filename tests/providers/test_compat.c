@@ -5,6 +5,7 @@
  * and errors in each server's own shapes (tests/fixtures/compat).
  */
 #include "oai_unit.h"
+#include "core/gateway.h"
 
 #define HELLO "{\"model\":\"x/m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]"
 
@@ -56,8 +57,11 @@ static void test_table(void **state)
     }
     for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
         assert_string_equal(llmgw__builtin_provider(aliases[i].alias)->name, aliases[i].id);
-    while ((vt = llmgw__builtin_provider_at(n)) != NULL)
+    while ((vt = llmgw__builtin_provider_at(n)) != NULL) {
+        if (llmgw__provider_check(vt) != 0)     /* what llmgw_provider_register demands of others */
+            fail_msg("built-in provider '%s': %s", vt->name, llmgw_error_last()->message);
         n++;
+    }
     assert_true(n >= 10 + 8);
 }
 

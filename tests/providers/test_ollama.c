@@ -481,31 +481,6 @@ static void test_parse_answers(void **state)
     char *s;
 
     (void)state;
-    if ((s = shared_read("fixtures/ollama/response.json", NULL)) != NULL) {
-        assert_int_equal(parse_body(s, &r), 0);
-        assert_true(r.done);
-        assert_string_equal(r.a.text.ptr, "Hello! How are you today?");
-        assert_string_equal(r.a.model, "llama3.2");
-        assert_int_equal(r.a.finish, LLMGW_FINISH_NONE);       /* no done_reason: none invented */
-        assert_int_equal(r.a.usage.input_tokens, 26);
-        assert_int_equal(r.a.usage.output_tokens, 298);
-        llmgw__reply_dispose(&r);
-        free(s);
-    }
-    if ((s = shared_read("fixtures/ollama/response_tool_call.json", NULL)) != NULL) {
-        assert_int_equal(parse_body(s, &r), 0);
-        assert_int_equal(r.a.ncalls, 1);
-        assert_null(r.a.calls[0].id);
-        assert_string_equal(r.a.calls[0].name, "get_weather");
-        assert_string_equal(r.a.calls[0].args.ptr, "{\"city\":\"Tokyo\"}");   /* object -> JSON string */
-        assert_int_equal(r.a.finish, LLMGW_FINISH_TOOL_CALLS);
-        assert_string_equal(r.a.finish_raw, "stop");
-        assert_int_equal(r.a.usage.input_tokens, 169);
-        assert_int_equal(r.a.usage.output_tokens, 18);
-        assert_null(r.a.text.ptr);
-        llmgw__reply_dispose(&r);
-        free(s);
-    }
     s = fixture("ollama/response_thinking.json");
     assert_int_equal(parse_body(s, &r), 0);
     assert_string_equal(r.a.text.ptr, "The sky is blue because of Rayleigh scattering.");
@@ -595,17 +570,6 @@ static void test_streams(void **state)
     llmgw__reply_dispose(&r);
     free(s);
 
-    /* the documented mid-stream error (an /api/generate-shaped example) */
-    if ((s = shared_read("fixtures/ollama/stream_midstream_error.ndjson", NULL)) != NULL) {
-        assert_int_equal(feed_ndjson(s, 3, &r), 0);
-        assert_true(r.has_error);
-        assert_false(r.done);
-        assert_int_equal(r.err_class, LLMGW_ERRCLASS_SERVER_ERROR);
-        assert_string_equal(r.err_message, "an error was encountered while running the model");
-        llmgw__reply_dispose(&r);
-        free(s);
-    }
-
     /* no done:true line: not complete; a broken line fails */
     assert_int_equal(feed_ndjson("{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"a\"},"
                                  "\"done\":false}\n", 0, &r), 0);
@@ -628,18 +592,6 @@ static void test_classify(void **state)
     char *s;
 
     (void)state;
-    if ((s = shared_read("fixtures/ollama/error_400_context_length.json", NULL)) != NULL) {
-        i = classify(400, s);
-        assert_int_equal(i.error_class, LLMGW_ERRCLASS_CONTEXT_LENGTH_EXCEEDED);
-        assert_non_null(strstr(i.message, "the prompt is longer than the context length"));
-        free(s);
-    }
-    if ((s = shared_read("fixtures/ollama/error_500.json", NULL)) != NULL) {
-        i = classify(500, s);
-        assert_int_equal(i.error_class, LLMGW_ERRCLASS_SERVER_ERROR);
-        assert_string_equal(i.message, "the model failed to generate a response");
-        free(s);
-    }
     s = fixture("ollama/error_404.json");
     i = classify(404, s);
     assert_int_equal(i.error_class, LLMGW_ERRCLASS_NOT_FOUND);
@@ -656,6 +608,77 @@ static void test_classify(void **state)
     assert_string_equal(i.message, "");
 }
 
+/* ---- Ollama's published examples, read from ../shared (skipped with a message when absent) ---- */
+
+static char *shared_or_skip(const char *rel)
+{
+    char *s = shared_read(rel, NULL);
+
+    if (s == NULL) {
+        print_message("skipped: %s not found (set LLMGW_SHARED_DIR)\n", rel);
+        skip();
+    }
+    return s;
+}
+
+static void test_shared_answers(void **state)
+{
+    llmgw_reply r;
+    char *s;
+
+    (void)state;
+    s = shared_or_skip("fixtures/ollama/response.json");
+    assert_int_equal(parse_body(s, &r), 0);
+    assert_true(r.done);
+    assert_string_equal(r.a.text.ptr, "Hello! How are you today?");
+    assert_string_equal(r.a.model, "llama3.2");
+    assert_int_equal(r.a.finish, LLMGW_FINISH_NONE);       /* no done_reason: none invented */
+    assert_int_equal(r.a.usage.input_tokens, 26);
+    assert_int_equal(r.a.usage.output_tokens, 298);
+    llmgw__reply_dispose(&r);
+    free(s);
+    s = shared_or_skip("fixtures/ollama/response_tool_call.json");
+    assert_int_equal(parse_body(s, &r), 0);
+    assert_int_equal(r.a.ncalls, 1);
+    assert_null(r.a.calls[0].id);
+    assert_string_equal(r.a.calls[0].name, "get_weather");
+    assert_string_equal(r.a.calls[0].args.ptr, "{\"city\":\"Tokyo\"}");   /* object -> JSON string */
+    assert_int_equal(r.a.finish, LLMGW_FINISH_TOOL_CALLS);
+    assert_string_equal(r.a.finish_raw, "stop");
+    assert_int_equal(r.a.usage.input_tokens, 169);
+    assert_int_equal(r.a.usage.output_tokens, 18);
+    assert_null(r.a.text.ptr);
+    llmgw__reply_dispose(&r);
+    free(s);
+    /* the documented mid-stream error (an /api/generate-shaped example) */
+    s = shared_or_skip("fixtures/ollama/stream_midstream_error.ndjson");
+    assert_int_equal(feed_ndjson(s, 3, &r), 0);
+    assert_true(r.has_error);
+    assert_false(r.done);
+    assert_int_equal(r.err_class, LLMGW_ERRCLASS_SERVER_ERROR);
+    assert_string_equal(r.err_message, "an error was encountered while running the model");
+    llmgw__reply_dispose(&r);
+    free(s);
+}
+
+static void test_shared_errors(void **state)
+{
+    llmgw_error_info i;
+    char *s;
+
+    (void)state;
+    s = shared_or_skip("fixtures/ollama/error_400_context_length.json");
+    i = classify(400, s);
+    assert_int_equal(i.error_class, LLMGW_ERRCLASS_CONTEXT_LENGTH_EXCEEDED);
+    assert_non_null(strstr(i.message, "the prompt is longer than the context length"));
+    free(s);
+    s = shared_or_skip("fixtures/ollama/error_500.json");
+    i = classify(500, s);
+    assert_int_equal(i.error_class, LLMGW_ERRCLASS_SERVER_ERROR);
+    assert_string_equal(i.message, "the model failed to generate a response");
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -668,6 +691,8 @@ int main(void)
         cmocka_unit_test(test_parse_failures),
         cmocka_unit_test(test_streams),
         cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_shared_answers),
+        cmocka_unit_test(test_shared_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

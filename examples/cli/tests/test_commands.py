@@ -207,3 +207,19 @@ class DemoTest(CliTestCase):
         self.assertIn("cost by deployment", out)
         self.assertRegex(r.out, r"\n\s+total\s+\$\d+\.\d{9}")
         self.assertNotRegex(r.out, r"https?://(?!127\.0\.0\.1)", "the demo reaches beyond loopback")
+
+
+class MockProgramTest(CliTestCase):
+    """The llmgw-mock program the tests and the demo lean on: it serves until SIGTERM, then exits 0."""
+
+    def test_exits_cleanly_on_sigterm(self) -> None:
+        from support import MockUpstream, mock_path
+        mp = mock_path()
+        if mp is None:
+            self.skipTest("llmgw-mock not built")
+        m = MockUpstream(mp)
+        self.assertTrue(m.base.startswith("http://127.0.0.1:"))
+        m.script("x", [{"text": "hi"}])
+        self.assertEqual(m.requests("x"), [])
+        m.stop()
+        self.assertEqual(m.proc.returncode, 0, "llmgw-mock did not exit 0 on SIGTERM")
