@@ -20,16 +20,18 @@ static const char *find_config(const cli_args *a, char *buf, size_t size)
     for (i = 0; i < sizeof(local) / sizeof(local[0]); i++)
         if (access(local[i], R_OK) == 0)
             return local[i];
-    if (xdg != NULL && *xdg != '\0')
-        snprintf(buf, size, "%s/llmgw/config.yaml", xdg);
-    else if (home != NULL && *home != '\0')
-        snprintf(buf, size, "%s/.config/llmgw/config.yaml", home);
-    else
-        return NULL;
-    if (access(buf, R_OK) == 0)
-        return buf;
-    memcpy(buf + strlen(buf) - 4, "json", 4);
-    return access(buf, R_OK) == 0 ? buf : NULL;
+    for (i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+        /* config.yaml, config.yml, config.json, as the bindings search */
+        if (xdg != NULL && *xdg != '\0')
+            snprintf(buf, size, "%s/llmgw/config%s", xdg, strchr(local[i], '.'));
+        else if (home != NULL && *home != '\0')
+            snprintf(buf, size, "%s/.config/llmgw/config%s", home, strchr(local[i], '.'));
+        else
+            return NULL;
+        if (access(buf, R_OK) == 0)
+            return buf;
+    }
+    return NULL;
 }
 
 int cli_gateway(llmgw_gateway **out, const cli_args *a, const char *model)

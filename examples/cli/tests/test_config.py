@@ -77,6 +77,14 @@ class ConfigFileTest(CliTestCase):
                           where=os.path.join(self.home, ".config"))
         self.ask()
 
+    def test_xdg_config_yml(self) -> None:
+        """config.yml too, the spelling the Python and Ruby bindings also accept."""
+        if build_feature("YAML") is False:
+            self.skipTest("built without libyaml")
+        self.write_config(self.config(), os.path.join("llmgw", "config.yml"),
+                          where=os.path.join(self.home, ".config"))
+        self.ask()
+
     def test_key_from_environment_reference(self) -> None:
         cfg = self.config()
         cfg["model_list"][0]["litellm_params"]["api_key"] = "os.environ/CLI_TEST_KEY"
