@@ -86,6 +86,18 @@ LLMGW_API int  llmgw_request_set_customer(llmgw_request *req, const char *custom
 LLMGW_API int  llmgw_request_add_tag(llmgw_request *req, const char *tag);
 LLMGW_API int  llmgw_request_set_metadata(llmgw_request *req, const char *key, const char *value);
 LLMGW_API int  llmgw_request_set_trace_id(llmgw_request *req, const char *trace_id);
+/*
+ * Read back the caller metadata (for classifiers and bindings). Strings are
+ * owned by the request and valid until it changes or is freed; NULL when
+ * unset. llmgw_request_metadata_json() writes the metadata as a JSON object
+ * ("{}" when none).
+ */
+LLMGW_API const char *llmgw_request_customer(const llmgw_request *req);
+LLMGW_API const char *llmgw_request_trace_id(const llmgw_request *req);
+LLMGW_API size_t      llmgw_request_tag_count(const llmgw_request *req);
+LLMGW_API const char *llmgw_request_tag(const llmgw_request *req, size_t i);
+LLMGW_API const char *llmgw_request_metadata(const llmgw_request *req, const char *key);
+LLMGW_API int         llmgw_request_metadata_json(llmgw_buf *out, const llmgw_request *req);
 /**
  * Drop request parameters a provider cannot express instead of failing with
  * LLMGW_EUNSUPPORTED (LiteLLM's drop_params). In JSON: a top-level

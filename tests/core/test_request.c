@@ -149,6 +149,20 @@ static void test_builder_full(void **state)
     assert_string_equal(req->trace_id, "trace-1");
     assert_string_equal(llmgw__json_str(req->metadata, "team"), "search");
     assert_int_equal(req->deadline_ms, 5000);
+    /* the public getters read the same */
+    assert_string_equal(llmgw_request_customer(req), "acme");
+    assert_string_equal(llmgw_request_trace_id(req), "trace-1");
+    assert_int_equal(llmgw_request_tag_count(req), 2);
+    assert_string_equal(llmgw_request_tag(req, 0), "t1");
+    assert_null(llmgw_request_tag(req, 2));
+    assert_string_equal(llmgw_request_metadata(req, "team"), "search");
+    assert_null(llmgw_request_metadata(req, "nope"));
+    {
+        llmgw_buf b = LLMGW_BUF_INIT;
+        assert_int_equal(llmgw_request_metadata_json(&b, req), 0);
+        assert_string_equal(b.ptr, "{\"team\":\"search\"}");
+        llmgw_buf_dispose(&b);
+    }
     assert_round_trip(req);
 
     /* json_schema, a forced function, and removals */
@@ -159,6 +173,13 @@ static void test_builder_full(void **state)
     assert_int_equal(llmgw_request_set_user(req, NULL), 0);
     assert_int_equal(llmgw_request_set_metadata(req, "team", NULL), 0);
     assert_null(llmgw__json_str(req->metadata, "team"));
+    assert_null(llmgw_request_metadata(req, "team"));
+    {
+        llmgw_buf b = LLMGW_BUF_INIT;
+        assert_int_equal(llmgw_request_metadata_json(&b, req), 0);
+        assert_string_equal(b.ptr, "{}");
+        llmgw_buf_dispose(&b);
+    }
     {
         llmgw_buf b = LLMGW_BUF_INIT;
         assert_int_equal(llmgw_request_to_json(&b, req), 0);
