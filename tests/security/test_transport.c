@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -93,13 +94,20 @@ static void serve(tls_server *s, const char *which)
 {
     char cert[128], key[128], accept[32];
     char *argv[] = { "openssl", "s_server", "-quiet", "-www", "-accept", accept, "-cert", cert, "-key", key, NULL };
+    posix_spawn_file_actions_t fa;
     int tries;
 
     snprintf(cert, sizeof(cert), "%s/%s.pem", s->dir, which);
     snprintf(key, sizeof(key), "%s/%s.key", s->dir, which);
     s->port = free_port();
     snprintf(accept, sizeof(accept), "127.0.0.1:%d", s->port);
-    assert_int_equal(posix_spawnp(&s->pid, "openssl", NULL, NULL, argv, environ), 0);
+    /* its output to /dev/null: a test that fails while it runs must not leave it holding the
+     * test's stdout, which keeps the test runner waiting until its timeout */
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0), 0);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0), 0);
+    assert_int_equal(posix_spawnp(&s->pid, "openssl", &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
     for (tries = 0; tries < 500 && !port_open(s->port); tries++)
         usleep(10000);
     assert_true(port_open(s->port));
@@ -121,7 +129,7 @@ static void remove_certs(tls_server *s)
 
 /* One call to https://127.0.0.1:port with a CA file (NULL: the system's). */
 static int tls_call(const tls_server *s, const char *ca_file, const char *config_json, char *msg, size_t msz,
-                    size_t *attempts)
+                    size_t *attempts, int64_t attempt_timeout_ms)
 {
     llmgw_gateway_options o;
     llmgw_gateway *gw = NULL;
@@ -133,7 +141,7 @@ static int tls_call(const tls_server *s, const char *ca_file, const char *config
 
     llmgw_gateway_options_init(&o, LLMGW_GATEWAY_OPTIONS_VERSION);
     o.max_attempts = 3;
-    o.attempt_timeout_ms = 400;     /* s_server -www never answers a POST: the control case times out */
+    o.attempt_timeout_ms = attempt_timeout_ms;
     o.ca_path = ca_file;
     if (config_json != NULL)
         assert_int_equal(llmgw_gateway_open_buffer(&gw, config_json, strlen(config_json), "json", &o), 0);
@@ -180,27 +188,31 @@ static void test_tls_verification_cannot_be_turned_off(void **state)
     serve(&s, "good");
     /* control: trusted and right host: the handshake works, then s_server never answers the POST */
     snprintf(ca, sizeof(ca), "%s/good.pem", s.dir);
-    cls = tls_call(&s, ca, NULL, msg, sizeof(msg), &attempts);
+    cls = tls_call(&s, ca, NULL, msg, sizeof(msg), &attempts, 400);   /* s_server -www never answers a POST */
     assert_null(strstr(msg, "TLS"));
     assert_int_equal(cls, LLMGW_ERRCLASS_TIMEOUT);
+    /* a fresh server: s_server serves one connection at a time, and a handshake queued behind
+     * the control call's could time out (and be retried) on a loaded machine */
+    unserve(&s);
+    serve(&s, "good");
     /* untrusted (the system's CAs): refused, not retried */
-    cls = tls_call(&s, NULL, NULL, msg, sizeof(msg), &attempts);
+    cls = tls_call(&s, NULL, NULL, msg, sizeof(msg), &attempts, 10000);
     assert_int_equal(cls, LLMGW_ERRCLASS_NETWORK);
     assert_non_null(strstr(msg, "TLS"));
     assert_int_equal(attempts, 1);
     /* ... also with LiteLLM's switch to turn verification off */
-    cls = tls_call(&s, NULL, ssl_off, msg, sizeof(msg), &attempts);
+    cls = tls_call(&s, NULL, ssl_off, msg, sizeof(msg), &attempts, 10000);
     assert_int_equal(cls, LLMGW_ERRCLASS_NETWORK);
     assert_non_null(strstr(msg, "TLS"));
     /* a CA that did not sign it */
     snprintf(ca, sizeof(ca), "%s/wrong.pem", s.dir);
-    cls = tls_call(&s, ca, NULL, msg, sizeof(msg), &attempts);
+    cls = tls_call(&s, ca, NULL, msg, sizeof(msg), &attempts, 10000);
     assert_int_equal(cls, LLMGW_ERRCLASS_NETWORK);
     assert_non_null(strstr(msg, "TLS"));
     unserve(&s);
     /* trusted, but issued to another host */
     serve(&s, "wrong");
-    cls = tls_call(&s, ca, NULL, msg, sizeof(msg), &attempts);
+    cls = tls_call(&s, ca, NULL, msg, sizeof(msg), &attempts, 10000);
     assert_int_equal(cls, LLMGW_ERRCLASS_NETWORK);
     assert_non_null(strstr(msg, "TLS"));
     assert_int_equal(attempts, 1);
