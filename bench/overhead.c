@@ -3,7 +3,8 @@
  * and through a raw libcurl + cJSON client doing the same work (same mock on
  * loopback, keep-alive, same request body, same parse of text and usage),
  * interleaved in one run. Prints both medians and the ratio llmgw/raw.
- * With --fresh, both open a new connection per request.
+ * With --fresh, both open a new connection per request. As in bench/stream,
+ * the mock runs on one CPU and both clients on the other (bench_pin_*).
  */
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
@@ -102,7 +103,7 @@ static int gw_request(llmgw_gateway *gw, char *text, size_t cap, unsigned long l
 int main(int argc, char **argv)
 {
     size_t n = 2000, warm = 200, i;
-    int fresh = 0, a;
+    int fresh = 0, a, pinned;
     mock_server *srv = NULL;
     llmgw_gateway *gw = NULL;
     llmgw_gateway_options go;
@@ -121,8 +122,11 @@ int main(int argc, char **argv)
     }
     if (n < 10)
         n = 10;
+    pinned = bench_pin_server();        /* the mock's threads inherit CPU 1, clients run on CPU 0 */
     if (mock_server_start(&srv, "127.0.0.1", 0) != 0)
         return 1;
+    if (pinned)
+        bench_pin_client();
     curl_global_init(CURL_GLOBAL_DEFAULT);
     snprintf(base, sizeof(base), "%s/lane/gw/v1", mock_server_base_url(srv));
     snprintf(url, sizeof(url), "%s/lane/raw/v1/chat/completions", mock_server_base_url(srv));
@@ -195,7 +199,8 @@ int main(int argc, char **argv)
     }
     {
         double mg = bench_median(tg, n), mr = bench_median(tr, n);
-        fprintf(stderr, "llmgw p10 %.1f p90 %.1f | raw p10 %.1f p90 %.1f (us)\n", bench_percentile(tg, n, 10),
+        fprintf(stderr, "overhead: %s; llmgw p10 %.1f p90 %.1f | raw p10 %.1f p90 %.1f (us)\n",
+                pinned ? "mock and clients on separate CPUs" : "not pinned", bench_percentile(tg, n, 10),
                 bench_percentile(tg, n, 90), bench_percentile(tr, n, 10), bench_percentile(tr, n, 90));
         bench_report(fresh ? "overhead_fresh_connection" : "overhead_keepalive", "us", mg, mr);
     }

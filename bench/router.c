@@ -1,7 +1,8 @@
 /*
  * bench/router: the time to pick a deployment for groups of 1, 10, 100 and
  * 1,000 deployments (the routing decision alone, and with resolving the
- * group), with the default strategy and with least-busy. Deployments use the
+ * group: the alias, the group's candidates, the per-request route state),
+ * with the default strategy and with least-busy. Deployments use the
  * in-process mock provider, so nothing touches the network. Target: under
  * 1 us at 100.
  */
@@ -74,10 +75,9 @@ static int run(size_t n, int strategy, const char *label, size_t iters)
         full[i] = (bench_now_us() - t0) / 20.0;
     }
     snprintf(name, sizeof(name), "router_pick_%s_%zu", label, n);
-    printf("%-34s pick %8.3f us   resolve+pick %8.3f us\n", name, bench_median(pick, iters),
-           bench_median(full, iters));
-    printf("{\"name\":\"%s\",\"unit\":\"us\",\"llmgw\":%.4f,\"baseline\":0,\"ratio\":0}\n", name,
-           bench_median(pick, iters));
+    bench_report(name, "us", bench_median(pick, iters), 0);
+    snprintf(name, sizeof(name), "router_resolve_pick_%s_%zu", label, n);
+    bench_report(name, "us", bench_median(full, iters), 0);
     if (sink == 42)
         printf("\n");
     free(pick);

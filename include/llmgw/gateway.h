@@ -43,7 +43,13 @@ typedef struct llmgw_gateway_options {
     int64_t        cooldown_ms;           /**< base open time of a breaker (30000) */
     int            breaker_disabled;      /**< non-zero: no circuit breaking */
     int            retry_budget_percent;  /**< retries allowed per 10 s window, % of requests (10) */
-    int64_t        hedge_after_ms;        /**< > 0: hedge a second deployment after this wait (0: off) */
+    /**
+     * > 0: when a request's first attempt has delivered nothing (no stream event; not streaming: no answer)
+     * after this many ms, the same request starts on another deployment of the group; the first to answer
+     * wins and the other is cancelled, staying in the trail with its billed usage. One hedge per request, on
+     * its first attempt only; it counts against max_attempts and the retry budget. 0: off. docs/hedging.md.
+     */
+    int64_t        hedge_after_ms;
     int            drop_params;           /**< drop what a provider cannot express, for every request */
     /* the response cache (an in-memory LRU unless a backend is set) */
     int            cache_enabled;         /**< non-zero: answers are cached */
@@ -163,7 +169,9 @@ LLMGW_API int llmgw_gateway_set_retry_policy(llmgw_gateway *gw, int error_class,
 /** What a budget applies to. */
 enum {
     LLMGW_BUDGET_CUSTOMER = 0,   /**< requests whose customer is `name` */
-    LLMGW_BUDGET_TAG      = 1    /**< requests carrying tag `name` */
+    LLMGW_BUDGET_TAG      = 1,   /**< requests carrying tag `name` */
+    LLMGW_BUDGET_GLOBAL   = 2,   /**< every request of the gateway: one budget per period, named by it (below) */
+    LLMGW_BUDGET_DEFAULTS = -1   /**< llmgw_gateway_set_budget_alerts() only: every budget without its own */
 };
 
 /** When a budget's spend starts again from zero (UTC). */
@@ -174,11 +182,18 @@ enum {
 };
 
 /**
- * Set (or replace) a spend limit in USD for a customer or a tag. Before a
- * request is sent, its estimated cost is reserved against every budget it
- * falls under; a request that would exceed one fails with LLMGW_EBUDGET
- * (class budget_exceeded) before any provider is called; the actual cost
- * settles the reservation afterwards. Money is kept in integer nano-USD.
+ * Set (or replace) a spend limit in USD for a customer, a tag, or every
+ * request. Before a request is sent, its estimated cost is reserved against
+ * every budget it falls under; a request that would exceed one fails with
+ * LLMGW_EBUDGET (class budget_exceeded) before any provider is called; the
+ * actual cost settles the reservation afterwards. Money is kept in integer
+ * nano-USD.
+ *
+ * LLMGW_BUDGET_GLOBAL: name is NULL or "" (or the period's own name); the
+ * gateway holds at most one such budget per period, named "total", "daily"
+ * or "monthly", and setting one replaces the one of the same period. The
+ * other calls below find a global budget by that name, or by NULL / "" when
+ * only one is set (LLMGW_EINVAL when several are).
  */
 LLMGW_API int llmgw_gateway_set_budget(llmgw_gateway *gw, int scope, const char *name, double max_usd, int period);
 
@@ -195,13 +210,72 @@ typedef struct llmgw_budget_status {
 /** LLMGW_ENOTFOUND when no such budget is set. */
 LLMGW_API int llmgw_gateway_budget_status(llmgw_gateway *gw, int scope, const char *name, llmgw_budget_status *out);
 
+/** Most alert thresholds a budget may have. */
+#define LLMGW_BUDGET_ALERTS_MAX 8
+
+#define LLMGW_BUDGET_ALERT_VERSION 1
+
+/**
+ * A budget alert: the spend settled in a budget's period reached one of its
+ * thresholds. Library-owned, read-only, valid during the callback only;
+ * grows at the end (check version). docs/cost.md §8.
+ */
+typedef struct llmgw_budget_alert {
+    unsigned int version;             /**< LLMGW_BUDGET_ALERT_VERSION */
+    int          scope;               /**< LLMGW_BUDGET_CUSTOMER, _TAG or _GLOBAL */
+    const char  *name;                /**< the customer, the tag, or "total" / "daily" / "monthly" */
+    int          period;              /**< LLMGW_PERIOD_* */
+    int64_t      period_start;        /**< Unix seconds, UTC (0 for a total budget) */
+    int64_t      period_end;          /**< when the spend starts again from zero (0: never) */
+    double       threshold;           /**< the fraction of the limit reached (0.8) */
+    int64_t      limit_nusd;
+    int64_t      spent_nusd;          /**< settled in this period, this request included */
+    int64_t      remaining_nusd;      /**< limit - spent, never below 0 */
+    int64_t      now;                 /**< Unix seconds (the gateway's clock) */
+    /**
+     * When the limit will be reached at the period's spend rate so far
+     * (spent / seconds since the period started, or for a total budget
+     * since it was set in this process): Unix seconds, rounded up; now when
+     * already reached; -1 when nothing was spent. May lie past period_end.
+     */
+    int64_t      projected_exhaustion;
+    int          shared;              /**< 1: the figures are the fleet's, from Redis */
+} llmgw_budget_alert;
+
+/**
+ * Called once per budget, period and threshold (across every thread, and
+ * across every process when budgets are shared through Redis and Redis
+ * answers). It runs on the thread whose request settled the spend, inside
+ * llmgw_complete*() before that request's usage hook, with no llmgw lock
+ * held: it may call the gateway (status, set_budget), but should return
+ * quickly, since that request waits for it.
+ */
+typedef void (*llmgw_budget_alert_cb)(const llmgw_budget_alert *alert, void *userdata);
+
+/** Set the budget alert hook (NULL: none). Thread-safe. */
+LLMGW_API int llmgw_gateway_on_budget_alert(llmgw_gateway *gw, llmgw_budget_alert_cb cb, void *userdata);
+
+/**
+ * The thresholds (fractions of the limit, each in (0, 4], at most
+ * LLMGW_BUDGET_ALERTS_MAX) at which a budget alerts; by default 0.5, 0.8
+ * and 1.0. For one budget (LLMGW_ENOTFOUND when it is not set): fractions
+ * NULL goes back to the gateway's defaults, n 0 silences it. For scope
+ * LLMGW_BUDGET_DEFAULTS (name ignored): the defaults themselves (NULL:
+ * 0.5, 0.8, 1.0; n 0: no alerts). A threshold already fired in the current
+ * period does not fire again after a change. Thread-safe.
+ */
+LLMGW_API int llmgw_gateway_set_budget_alerts(llmgw_gateway *gw, int scope, const char *name,
+                                              const double *fractions, size_t n);
+
 /**
  * Routing rules, evaluated in order before a group is resolved: the first
  * whose condition holds sends the request to its target group. The
  * condition is JSON (docs/routing.md): {"field": {"op": value}} leaves with
  * fields customer, tags, model, input_tokens, max_tokens, has_images,
- * has_tools, json_mode, metadata.<key>, params.<name>, and ops eq, ne, in,
- * nin, prefix, lt, lte, gt, gte, exists; combined with {"all": [...]},
+ * has_tools, json_mode, metadata.<key>, params.<name>, url.pathname, and ops
+ * eq, ne, in, nin, prefix, lt, lte, gt, gte, exists, regex (a linear-time
+ * subset of JavaScript's RegExp), length (of an array parameter); several
+ * ops on one field must all hold; combined with {"all": [...]},
  * {"any": [...]}, {"not": {...}}; {} always holds. The target must be a
  * known group (or provider/model). Thread-safe.
  */

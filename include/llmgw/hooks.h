@@ -53,9 +53,11 @@ struct llmgw_attempt {
     int         usage_estimated;   /**< 1 when billed without usage: the token counts are local estimates */
     int64_t     input_cost_nusd;   /**< the input part of cost_nusd */
     int64_t     output_cost_nusd;  /**< the output part of cost_nusd */
+    const char *group;             /**< model group of the deployment tried (fallbacks change it) */
+    const char *route_rule;        /**< rule (or "classifier") that chose that group; NULL: none, or a fallback group */
 };
 
-#define LLMGW_USAGE_VERSION 1
+#define LLMGW_USAGE_VERSION 2
 
 /**
  * The usage record of one logical request, delivered once to the usage
@@ -105,7 +107,10 @@ typedef struct llmgw_usage {
     const char  *customer;             /**< caller metadata, or NULL */
     const char *const *tags;           /**< caller tags */
     size_t       tag_count;
-    const char  *route_rule;           /**< the routing rule (or "classifier") that chose the group, or NULL */
+    const char  *route_rule;           /**< the routing rule (or "classifier") that chose the first group, or NULL (docs/routing.md §8) */
+    /* LLMGW_USAGE_VERSION 2 */
+    /** Caller metadata (llmgw_request_set_metadata(), "llmgw.metadata") as a JSON object of strings, or NULL. */
+    const char  *metadata_json;
 } llmgw_usage;
 
 typedef void (*llmgw_usage_cb)(const llmgw_usage *usage, void *userdata);

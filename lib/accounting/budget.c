@@ -1,6 +1,7 @@
 /*
  * lib/accounting/budget.c: budgets with reserve and settle, in this
- * process and, when shared, in Redis (lib/redis/ledger.c).
+ * process and, when shared, in Redis (lib/redis/ledger.c); which alert
+ * thresholds a settle reached (fired by budget_alert.c, lock dropped).
  */
 #include "../core/common.h"
 #include "../core/clock.h"
@@ -12,7 +13,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <time.h>
 
 typedef struct budget {
     int     scope;
@@ -22,6 +22,8 @@ typedef struct budget {
     int64_t reserved;
     int     period;
     int64_t period_start;    /* Unix seconds, 0 = not started */
+    int64_t created;         /* Unix seconds when first set: a total budget's spend rate starts there */
+    llmgw__alert_state alert;
 } budget;
 
 struct llmgw__budgets {
@@ -29,7 +31,12 @@ struct llmgw__budgets {
     budget         *items;
     size_t          n, cap;
     _Atomic(struct llmgw__shared *) shared;   /* NULL: this process only */
+    llmgw__thresholds defaults;               /* alert thresholds of budgets without their own */
+    llmgw_budget_alert_cb alert_cb;
+    void           *alert_userdata;
 };
+
+static const double default_alerts[] = { 0.5, 0.8, 1.0 };
 
 int llmgw__budgets_new(llmgw__budgets **out)
 {
@@ -43,6 +50,7 @@ int llmgw__budgets_new(llmgw__budgets **out)
         return llmgw__error_oom();
     }
     atomic_init(&b->shared, NULL);
+    llmgw__thresholds_from(&b->defaults, default_alerts, LLMGW_ARRAY_SIZE(default_alerts));
     *out = b;
     return 0;
 }
@@ -60,30 +68,15 @@ void llmgw__budgets_free(llmgw__budgets *b)
     llmgw__free(b);
 }
 
-/* The start (Unix seconds, UTC) of the period containing now. */
-static int64_t period_start(int period, int64_t now)
-{
-    time_t t = (time_t)now;
-    struct tm tm;
-
-    if (period == LLMGW_PERIOD_TOTAL)
-        return 0;
-    if (gmtime_r(&t, &tm) == NULL)
-        return 0;
-    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-    if (period == LLMGW_PERIOD_MONTHLY)
-        tm.tm_mday = 1;
-    return (int64_t)timegm(&tm);
-}
-
 /* Caller holds the lock: start a new period when the current one is over. */
 static void roll(budget *g, int64_t now)
 {
-    int64_t start = period_start(g->period, now);
+    int64_t start = llmgw__period_start(g->period, now);
 
     if (g->period != LLMGW_PERIOD_TOTAL && start != g->period_start) {
         g->period_start = start;
         g->spent = 0;
+        g->alert.nfired = 0;
     }
 }
 
@@ -101,6 +94,47 @@ static budget *find(llmgw__budgets *b, int scope, const char *name, size_t *inde
     return NULL;
 }
 
+/* A gateway-wide budget is named after its period. */
+static const char *global_name(int period)
+{
+    return period == LLMGW_PERIOD_DAILY ? "daily" : period == LLMGW_PERIOD_MONTHLY ? "monthly" : "total";
+}
+
+static const char *scope_word(int scope)
+{
+    return scope == LLMGW_BUDGET_CUSTOMER ? "customer" : scope == LLMGW_BUDGET_TAG ? "tag" : "gateway-wide";
+}
+
+/*
+ * Caller holds the lock: the budget a caller means. A gateway-wide one may
+ * be named by NULL or "" when it is the only one. Error set when none.
+ */
+static budget *lookup(llmgw__budgets *b, int scope, const char *name)
+{
+    budget *g = NULL;
+    size_t i, count = 0;
+
+    if (scope == LLMGW_BUDGET_GLOBAL && (name == NULL || *name == '\0')) {
+        for (i = 0; i < b->n; i++) {
+            if (b->items[i].scope == LLMGW_BUDGET_GLOBAL) {
+                g = &b->items[i];
+                count++;
+            }
+        }
+        if (count > 1) {
+            llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "several gateway-wide budgets are set: "
+                              "name one (total, daily, monthly)");
+            return NULL;
+        }
+    } else if (name != NULL) {
+        g = find(b, scope, name, NULL);
+    }
+    if (g == NULL && count == 0)
+        llmgw__error_setc(LLMGW_ENOTFOUND, LLMGW_ERRCLASS_NOT_FOUND, "no budget for %s '%.64s'", scope_word(scope),
+                          name != NULL && *name != '\0' ? name : "(any period)");
+    return g;
+}
+
 bool llmgw__budgets_any(llmgw__budgets *b)
 {
     bool any;
@@ -111,7 +145,7 @@ bool llmgw__budgets_any(llmgw__budgets *b)
     return any;
 }
 
-int llmgw__budgets_set(llmgw__budgets *b, int scope, const char *name, int64_t limit, int period)
+int llmgw__budgets_set(llmgw__budgets *b, int scope, const char *name, int64_t limit, int period, int64_t now)
 {
     budget *g;
     int rc = 0;
@@ -136,6 +170,7 @@ int llmgw__budgets_set(llmgw__budgets *b, int scope, const char *name, int64_t l
             goto out;
         }
         g->scope = scope;
+        g->created = now;
         b->n++;
     }
     if (g->period != period)
@@ -145,6 +180,65 @@ int llmgw__budgets_set(llmgw__budgets *b, int scope, const char *name, int64_t l
 out:
     pthread_mutex_unlock(&b->mu);
     return rc;
+}
+
+/* ---- alerts: which thresholds a budget has, which fired this period ---- */
+
+void llmgw__budgets_on_alert(llmgw__budgets *b, llmgw_budget_alert_cb cb, void *userdata)
+{
+    pthread_mutex_lock(&b->mu);
+    b->alert_cb = cb;
+    b->alert_userdata = userdata;
+    pthread_mutex_unlock(&b->mu);
+}
+
+int llmgw__budgets_set_alerts(llmgw__budgets *b, int scope, const char *name, const llmgw__thresholds *t)
+{
+    static const double dflt[] = { 0.5, 0.8, 1.0 };
+    budget *g;
+    int rc = 0;
+
+    pthread_mutex_lock(&b->mu);
+    if (scope == LLMGW_BUDGET_DEFAULTS) {
+        if (t != NULL)
+            b->defaults = *t;
+        else
+            llmgw__thresholds_from(&b->defaults, dflt, LLMGW_ARRAY_SIZE(dflt));
+    } else if ((g = lookup(b, scope, name)) == NULL) {
+        rc = llmgw_error_last()->code;
+    } else {
+        g->alert.own = t != NULL;
+        if (t != NULL)
+            g->alert.alerts = *t;
+    }
+    pthread_mutex_unlock(&b->mu);
+    return rc;
+}
+
+static const llmgw__thresholds *thresholds(const llmgw__budgets *b, const budget *g)
+{
+    return g->alert.own ? &g->alert.alerts : &b->defaults;
+}
+
+/* Caller holds the lock: describe g for the alert hook (thresholds filled in by the caller). */
+static void due_init(llmgw__alert_due *d, const budget *g, int64_t start, int64_t spent, bool shared)
+{
+    memset(d, 0, sizeof(*d));
+    d->scope = g->scope;
+    d->name = g->name;               /* lives until the ledger is freed: set() never frees a name */
+    d->period = g->period;
+    d->start = start;
+    d->since = g->period == LLMGW_PERIOD_TOTAL ? g->created : start;
+    d->limit = g->limit;
+    d->spent = spent;
+    d->shared = shared;
+}
+
+/* Caller holds the lock: this process alone decides: the thresholds its own ledger's spend reached. */
+static void due_local(llmgw__budgets *b, budget *g, llmgw__alert_due *d)
+{
+    due_init(d, g, g->period_start, g->spent, false);
+    llmgw__alert_reached(&g->alert, thresholds(b, g), g->limit, g->spent, d);
 }
 
 /* ---- sharing ---- */
@@ -164,10 +258,11 @@ static struct llmgw__shared *sharing(llmgw__budgets *b)
 /* Caller holds the lock: the shared ledger's view of a budget in the current period. */
 static void shared_view(llmgw__shared_budget *out, const budget *g, int64_t now)
 {
+    memset(out, 0, sizeof(*out));
     out->scope = g->scope;
     out->name = g->name;            /* lives until the ledger is freed: set() never frees a name */
     out->period = g->period;
-    out->start = period_start(g->period, now);
+    out->start = llmgw__period_start(g->period, now);
     out->held_start = out->start;
     out->limit = g->limit;
 }
@@ -193,10 +288,9 @@ int llmgw__budgets_status(llmgw__budgets *b, int scope, const char *name, int64_
 
     memset(&view, 0, sizeof(view));
     pthread_mutex_lock(&b->mu);
-    g = find(b, scope, name, NULL);
+    g = lookup(b, scope, name);
     if (g == NULL) {
-        rc = llmgw__error_setc(LLMGW_ENOTFOUND, LLMGW_ERRCLASS_NOT_FOUND, "no budget for %s '%.64s'",
-                               scope == LLMGW_BUDGET_CUSTOMER ? "customer" : "tag", name);
+        rc = llmgw_error_last()->code;
     } else {
         roll(g, now);
         memset(out, 0, sizeof(*out));
@@ -228,9 +322,13 @@ static int refuse(const budget *g, int64_t used)
 
     money(lim, sizeof(lim), g->limit);
     money(spent, sizeof(spent), used);
+    if (g->scope == LLMGW_BUDGET_GLOBAL)
+        return llmgw__error_setc(LLMGW_EBUDGET, LLMGW_ERRCLASS_BUDGET_EXCEEDED,
+                                 "the gateway-wide %s budget would be exceeded: %s USD of %s USD spent or reserved",
+                                 g->name, spent, lim);
     return llmgw__error_setc(LLMGW_EBUDGET, LLMGW_ERRCLASS_BUDGET_EXCEEDED,
                              "budget of %s '%.64s' would be exceeded: %s USD of %s USD spent or reserved",
-                             g->scope == LLMGW_BUDGET_CUSTOMER ? "customer" : "tag", g->name, spent, lim);
+                             scope_word(g->scope), g->name, spent, lim);
 }
 
 /*
@@ -272,6 +370,9 @@ int llmgw__budgets_reserve(llmgw__budgets *b, const char *customer, const char *
     ticket->lease[0] = '\0';
     ticket->amount = estimate > 0 ? estimate : 0;
     pthread_mutex_lock(&b->mu);
+    for (i = 0; i < b->n; i++)           /* every request: at most one per period */
+        if (b->items[i].scope == LLMGW_BUDGET_GLOBAL && ticket->n < 3)
+            ticket->index[ticket->n++] = i;
     if (customer != NULL && (g = find(b, LLMGW_BUDGET_CUSTOMER, customer, &idx)) != NULL)
         ticket->index[ticket->n++] = idx;
     for (i = 0; i < ntags && ticket->n < LLMGW__BUDGET_TICKET_MAX; i++)
@@ -306,11 +407,46 @@ out:
     return rc;
 }
 
+/*
+ * Caller holds the lock: after the shared settle, mark what the fleet
+ * reached as fired here (so it is not asked for again this period) and
+ * return, in due, what this settle claimed. Redis not answering: this
+ * process's own ledger decides, as it does for reservations.
+ */
+static size_t due_shared(llmgw__budgets *b, const llmgw__budget_ticket *t, const llmgw__shared_budget *view,
+                         bool answered, llmgw__alert_due *due)
+{
+    size_t i, j, n = 0;
+
+    for (i = 0; i < t->n; i++) {
+        budget *g = &b->items[t->index[i]];
+        llmgw__alert_due *d = &due[n];
+        if (!answered) {
+            due_local(b, g, d);
+        } else {
+            due_init(d, g, view[i].start, view[i].spent_after, true);
+            for (j = 0; j < view[i].nalert; j++) {
+                if ((view[i].reached >> j & 1u) && g->period_start == view[i].start)
+                    llmgw__alert_mark(&g->alert, view[i].alert_ppm[j]);
+                if (view[i].claimed >> j & 1u)
+                    d->ppm[d->n++] = view[i].alert_ppm[j];
+            }
+        }
+        if (d->n > 0)
+            n++;
+    }
+    return n;
+}
+
 void llmgw__budgets_settle(llmgw__budgets *b, llmgw__budget_ticket *ticket, int64_t actual, int64_t now)
 {
     llmgw__shared_budget view[LLMGW__BUDGET_TICKET_MAX];
+    llmgw__alert_due due[LLMGW__BUDGET_TICKET_MAX];
     struct llmgw__shared *s = NULL;
-    size_t i;
+    llmgw_budget_alert_cb cb;
+    void *userdata;
+    size_t i, j, ndue = 0;
+    int rc;
 
     if (ticket->n == 0)
         return;
@@ -324,43 +460,69 @@ void llmgw__budgets_settle(llmgw__budgets *b, llmgw__budget_ticket *ticket, int6
             g->reserved = 0;
         roll(g, now);
         g->spent += actual;
-        /* budget alerts (a threshold crossed between g->spent - actual and g->spent) belong here */
         if (ticket->shared) {
+            /* the fleet's spend decides; ask Redis to claim the thresholds not yet fired here */
+            const llmgw__thresholds *t = thresholds(b, g);
             shared_view(&view[i], g, now);
             view[i].held_start = ticket->start[i];
+            for (j = 0; j < t->n; j++) {
+                if (llmgw__alert_fired(&g->alert, t->ppm[j]))
+                    continue;
+                view[i].alert_ppm[view[i].nalert] = t->ppm[j];
+                view[i].alert_amount[view[i].nalert++] = llmgw__threshold_amount(g->limit, t->ppm[j]);
+            }
+        } else {
+            due_local(b, g, &due[ndue]);
+            if (due[ndue].n > 0)
+                ndue++;
         }
     }
     if (ticket->shared)
         s = atomic_load_explicit(&b->shared, memory_order_acquire);
+    cb = b->alert_cb;
+    userdata = b->alert_userdata;
     pthread_mutex_unlock(&b->mu);
-    /* when Redis does not take it, the reservation there expires and this spend is missing from the fleet's */
-    if (s != NULL)
-        llmgw__shared_budget_settle(s, view, ticket->n, ticket->lease, ticket->amount, actual);
+    if (s != NULL) {
+        /* when Redis does not take it, the reservation there expires and this spend is missing from the fleet's */
+        rc = llmgw__shared_budget_settle(s, view, ticket->n, ticket->lease, ticket->amount, actual);
+        pthread_mutex_lock(&b->mu);
+        ndue = due_shared(b, ticket, view, rc == 0, due);
+        pthread_mutex_unlock(&b->mu);
+    }
     ticket->n = 0;
     ticket->shared = false;
     ticket->lease[0] = '\0';
+    llmgw__alerts_fire(cb, userdata, due, ndue, now);
 }
 
 int llmgw_gateway_set_budget(llmgw_gateway *gw, int scope, const char *name, double max_usd, int period)
 {
     LLMGW_CHECK_ARG(gw);
-    LLMGW_CHECK_ARG(name);
-    if (scope != LLMGW_BUDGET_CUSTOMER && scope != LLMGW_BUDGET_TAG)
+    if (scope != LLMGW_BUDGET_CUSTOMER && scope != LLMGW_BUDGET_TAG && scope != LLMGW_BUDGET_GLOBAL)
         return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "unknown budget scope %d", scope);
     if (period < LLMGW_PERIOD_TOTAL || period > LLMGW_PERIOD_MONTHLY)
         return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "unknown budget period %d", period);
     if (!(max_usd >= 0) || max_usd > 1e9)
         return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "a budget must be in [0, 1e9] USD");
+    if (scope == LLMGW_BUDGET_GLOBAL) {
+        if (name != NULL && *name != '\0' && strcmp(name, global_name(period)) != 0)
+            return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "a gateway-wide budget is named after "
+                                     "its period (NULL, \"\" or \"%s\")", global_name(period));
+        name = global_name(period);
+    }
+    LLMGW_CHECK_ARG(name);
     if (*name == '\0' || strlen(name) > 256 || llmgw__has_ctl(name))
         return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "invalid budget name");
     /* USD -> nano-USD, rounded to the nearest: exact for any amount written with <= 9 decimals */
-    return llmgw__budgets_set(gw->budgets, scope, name, (int64_t)(max_usd * 1e9 + 0.5), period);
+    return llmgw__budgets_set(gw->budgets, scope, name, (int64_t)(max_usd * 1e9 + 0.5), period,
+                              gw->clock->wall_us(gw->clock->self) / 1000000);
 }
 
 int llmgw_gateway_budget_status(llmgw_gateway *gw, int scope, const char *name, llmgw_budget_status *out)
 {
     LLMGW_CHECK_ARG(gw);
-    LLMGW_CHECK_ARG(name);
     LLMGW_CHECK_ARG(out);
+    if (scope != LLMGW_BUDGET_GLOBAL)
+        LLMGW_CHECK_ARG(name);
     return llmgw__budgets_status(gw->budgets, scope, name, gw->clock->wall_us(gw->clock->self) / 1000000, out);
 }

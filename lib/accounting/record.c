@@ -39,6 +39,22 @@ int llmgw__record_str(llmgw__record *rec, const char **field, const char *s)
     return llmgw__arena_dup(&rec->arena, field, s);
 }
 
+int llmgw__record_metadata(llmgw__record *rec, const cJSON *metadata)
+{
+    char *text;
+    int rc;
+
+    if (metadata == NULL || !cJSON_IsObject(metadata) || metadata->child == NULL) {
+        rec->u.metadata_json = NULL;
+        return 0;
+    }
+    if ((text = cJSON_PrintUnformatted(metadata)) == NULL)
+        return llmgw__error_oom();
+    rc = llmgw__record_str(rec, &rec->u.metadata_json, text);
+    cJSON_free(text);
+    return rc < 0 ? llmgw__error_oom() : 0;
+}
+
 int llmgw__record_add_attempt(llmgw__record *rec, const llmgw_attempt *a, llmgw_attempt **out)
 {
     llmgw_attempt *slot;
@@ -58,7 +74,9 @@ int llmgw__record_add_attempt(llmgw__record *rec, const llmgw_attempt *a, llmgw_
     *slot = *a;
     if (llmgw__record_str(rec, &slot->deployment, a->deployment) < 0 ||
         llmgw__record_str(rec, &slot->provider, a->provider) < 0 ||
-        llmgw__record_str(rec, &slot->model, a->model) < 0)
+        llmgw__record_str(rec, &slot->model, a->model) < 0 ||
+        llmgw__record_str(rec, &slot->group, a->group) < 0 ||
+        llmgw__record_str(rec, &slot->route_rule, a->route_rule) < 0)
         return llmgw__error_oom();
     rec->u.attempts++;
     rec->u.trail = rec->trail;
@@ -154,11 +172,36 @@ cJSON *llmgw__attempt_json(const llmgw_attempt *a)
         llmgw__json_add_num(o, "latency_ms", (double)a->latency_us / 1000.0) < 0 ||
         llmgw__json_add_num(o, "wait_ms", (double)a->wait_us / 1000.0) < 0 ||
         llmgw__json_add_item(o, "retry_after_ms", a->retry_after_ms >= 0
-                             ? cJSON_CreateNumber((double)a->retry_after_ms) : cJSON_CreateNull()) < 0) {
+                             ? cJSON_CreateNumber((double)a->retry_after_ms) : cJSON_CreateNull()) < 0 ||
+        add_str_or_null(o, "group", a->group) < 0 ||
+        add_str_or_null(o, "route_rule", a->route_rule) < 0) {
         cJSON_Delete(o);
         return NULL;
     }
     return o;
+}
+
+/* "metadata": the caller's object of strings, or null (a record older than version 2 has none). */
+static int metadata_json(cJSON *o, const llmgw_usage *u)
+{
+    cJSON *m = NULL, *it;
+
+    if (u->version >= 2 && u->metadata_json != NULL) {
+        m = cJSON_Parse(u->metadata_json);
+        if (m == NULL || !cJSON_IsObject(m)) {
+            cJSON_Delete(m);
+            m = NULL;               /* not ours (a caller's own record): left out rather than trusted */
+        } else {
+            cJSON_ArrayForEach(it, m) {
+                if (!cJSON_IsString(it)) {
+                    cJSON_Delete(m);
+                    m = NULL;
+                    break;
+                }
+            }
+        }
+    }
+    return llmgw__json_add_item(o, "metadata", m != NULL ? m : cJSON_CreateNull());
 }
 
 int llmgw__usage_json(cJSON **out, const llmgw_usage *u)
@@ -225,6 +268,8 @@ int llmgw__usage_json(cJSON **out, const llmgw_usage *u)
     for (k = 0; k < u->tag_count; k++)
         if (llmgw__json_append(tags, cJSON_CreateString(u->tags[k])) < 0)
             goto oom;
+    if (metadata_json(o, u) < 0)
+        goto oom;
     *out = o;
     return 0;
 oom:

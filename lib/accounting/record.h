@@ -25,6 +25,8 @@ void llmgw__record_init(llmgw__record *rec);
 void llmgw__record_dispose(llmgw__record *rec);
 /* Copy s into the record's storage and point *field at it. */
 int  llmgw__record_str(llmgw__record *rec, const char **field, const char *s);
+/* Copy the caller's metadata (a cJSON object of strings, or NULL) into the record as JSON text. */
+int  llmgw__record_metadata(llmgw__record *rec, const cJSON *metadata);
 /* Append an attempt (strings copied). Returns it through out (may be NULL). */
 int  llmgw__record_add_attempt(llmgw__record *rec, const llmgw_attempt *a, llmgw_attempt **out);
 /* Sum the tokens of the attempts (reported or estimated) into the totals; usage_known only when none is estimated. */

@@ -324,11 +324,12 @@ static int render(llmgw_buf *b, const llmgw_usage *u, size_t max_line, bool *tru
     LLMGW_TRY(llmgw__usage_json(&o, u));
     rc = llmgw__json_print(b, o);
     if (rc == 0 && b->size + 1 > max_line) {
-        /* keep the money and the counts; lose the attempt trail and tags */
+        /* keep the money and the counts; lose the attempt trail, tags and metadata */
         llmgw__buf_clear(b);
         *truncated = true;
         if ((rc = llmgw__json_set_item(o, "trail", cJSON_CreateArray())) == 0 &&
             (rc = llmgw__json_set_item(o, "tags", cJSON_CreateArray())) == 0 &&
+            (rc = llmgw__json_set_item(o, "metadata", cJSON_CreateNull())) == 0 &&
             (rc = llmgw__json_set_item(o, "truncated", cJSON_CreateTrue())) == 0)
             rc = llmgw__json_print(b, o);
         if (rc == 0 && b->size + 1 > max_line)

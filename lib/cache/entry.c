@@ -25,13 +25,7 @@
 #include "cache.h"
 #include "jsonout.h"
 
-enum { F_V, F_D, F_T, F_C, F_F, F_FR, F_P, F_DP, F_ID, F_M, F_X, F_R, F_TC, F_U, F__COUNT };
-
-static const char *const field_names[F__COUNT] = {
-    "v", "d", "t", "c", "f", "fr", "p", "dp", "id", "m", "x", "r", "tc", "u",
-};
-
-#define REQUIRED ((1u << F_V) | (1u << F_D) | (1u << F_T) | (1u << F_C) | (1u << F_F))
+#include "entry_format.h"
 
 /* ---- encode ---- */
 
@@ -43,11 +37,6 @@ static bool good_hex_digest(const char *d)
         if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'f')))
             return false;
     return d[i] == '\0';
-}
-
-static bool good_text(const char *s, size_t len, size_t max)
-{
-    return len <= max && llmgw__utf8_valid(s, len);
 }
 
 static bool good_name(const char *s)
@@ -337,7 +326,20 @@ static int index_members(const cJSON *f[F__COUNT], const cJSON *root)
     return (seen & REQUIRED) == REQUIRED ? 0 : MISS;
 }
 
-int llmgw__cache_entry_decode(llmgw__cache_entry *out, const char *value, size_t len, const char *digest)
+/* The checks before any parsing: 1 when the value is worth parsing, else the result. */
+static int precheck(llmgw__cache_entry *out, const char *value, size_t len, const char *digest)
+{
+    LLMGW_CHECK_ARG(out);
+    memset(out, 0, sizeof(*out));
+    LLMGW_CHECK_ARG(digest);
+    if (!good_hex_digest(digest))
+        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_NONE, "cache digest is not 64 lowercase hex");
+    if (value == NULL || len == 0 || len > LLMGW__CACHE_ENTRY_MAX_BYTES)
+        return MISS;
+    return 1;
+}
+
+static int decode_tree(llmgw__cache_entry *out, const char *value, size_t len, const char *digest)
 {
     const cJSON *f[F__COUNT] = { NULL };
     const char *d;
@@ -345,12 +347,8 @@ int llmgw__cache_entry_decode(llmgw__cache_entry *out, const char *value, size_t
     int64_t version;
     int rc;
 
-    LLMGW_CHECK_ARG(out);
     memset(out, 0, sizeof(*out));
-    LLMGW_CHECK_ARG(digest);
-    if (!good_hex_digest(digest))
-        return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_NONE, "cache digest is not 64 lowercase hex");
-    if (value == NULL || len == 0 || len > LLMGW__CACHE_ENTRY_MAX_BYTES || llmgw__json_has_nul_escape(value, len))
+    if (llmgw__json_has_nul_escape(value, len))
         return MISS;
     root = llmgw__json_parse(value, len, LLMGW_ERRCLASS_NONE);
     if (root == NULL)
@@ -371,6 +369,31 @@ int llmgw__cache_entry_decode(llmgw__cache_entry *out, const char *value, size_t
             return llmgw__error_oom();
     }
     return rc;
+}
+
+int llmgw__cache_entry_decode(llmgw__cache_entry *out, const char *value, size_t len, const char *digest)
+{
+    int rc = precheck(out, value, len, digest);
+
+    if (rc != 1)
+        return rc;
+    /*
+     * the common well-formed entry without a tree (entry_tape.c), which refuses "\u0000" itself;
+     * anything else, misses included, takes the tree
+     */
+    rc = llmgw__cache_entry_decode_tape(out, value, len, digest);
+    if (rc == 0)
+        return 0;
+    if (rc == LLMGW_ENOMEM)
+        return llmgw__error_oom();
+    return decode_tree(out, value, len, digest);
+}
+
+int llmgw__cache_entry_decode_tree(llmgw__cache_entry *out, const char *value, size_t len, const char *digest)
+{
+    int rc = precheck(out, value, len, digest);
+
+    return rc != 1 ? rc : decode_tree(out, value, len, digest);
 }
 
 void llmgw__cache_entry_dispose(llmgw__cache_entry *e)

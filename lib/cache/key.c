@@ -19,6 +19,7 @@
 #include "../core/json.h"
 #include "../core/request.h"
 #include "cache.h"
+#include "canon.h"
 #include "jsonout.h"
 
 #include <stdlib.h>
@@ -112,7 +113,7 @@ static int canon_object(llmgw__jout *o, const cJSON *obj, int depth, bool top)
     for (i = 0; i < n && rc == 0; i++) {
         if (i > 0)
             llmgw__jout_putc(o, ',');
-        llmgw__jout_string(o, m[i].item->string, strlen(m[i].item->string));
+        llmgw__canon_string(o, m[i].item->string);
         llmgw__jout_putc(o, ':');
         rc = canon(o, m[i].item, depth + 1, false);
     }
@@ -140,12 +141,12 @@ static int canon(llmgw__jout *o, const cJSON *it, int depth, bool top)
         llmgw__jout_put(o, "true", 4);
         return 0;
     case cJSON_Number:
-        llmgw__jout_number(o, it->valuedouble);
+        llmgw__canon_number(o, it->valuedouble);
         return o->err;
     case cJSON_String:
         if (it->valuestring == NULL)
             return LLMGW_EINVAL;
-        llmgw__jout_string(o, it->valuestring, strlen(it->valuestring));
+        llmgw__canon_string(o, it->valuestring);
         return 0;
     case cJSON_Array:
         llmgw__jout_putc(o, '[');

@@ -152,7 +152,7 @@ int llmgw__cfg_model_list(llmgw__cfg *c);                        /* sections_mod
 int llmgw__cfg_redis_field(llmgw__cfg *c, const cJSON *obj, const char *key, const char *field);
 /* A budget period (total, day, month, or LiteLLM's 1d, 24h, 30d, 1mo) at key: LLMGW_PERIOD_*. */
 int llmgw__cfg_budget_period(llmgw__cfg *c, const char *key, const char *s, int *out);
-/* Record a budget for every request at key (settings; the ledger cannot hold it yet: a warning). */
+/* Record a budget for every request at key (settings; llmgw__cfg_budgets sets it on the ledger). */
 int llmgw__cfg_global_budget(llmgw__cfg *c, const char *key, double usd, int period);
 
 #endif

@@ -2,12 +2,13 @@
  * lib/config/routes.c: the keys that name model groups, read once the model
  * list has made the groups: router_settings' model_group_alias, fallbacks
  * of the three kinds, default_fallbacks and retry_policy; llmgw_settings'
- * routing_rules and classifier.
+ * routing_rules and classifier (portkey_routing: portkey.c).
  */
 #include "../core/common.h"
 #include "../core/errors.h"
 #include "../core/gateway.h"
 #include "loader.h"
+#include "routing.h"
 
 static bool is_alias(llmgw__cfg *c, const char *name)
 {
@@ -20,7 +21,7 @@ static bool is_alias(llmgw__cfg *c, const char *name)
 }
 
 /* A group, an alias, or provider/model with a known provider. */
-static bool known_target(llmgw__cfg *c, const char *name)
+bool llmgw__cfg_known_target(llmgw__cfg *c, const char *name)
 {
     const char *slash = strchr(name, '/');
     char provider[64];
@@ -80,7 +81,7 @@ static int fallback_entry(llmgw__cfg *c, int kind, const cJSON *from)
     size_t j = 0;
     int rc = 0;
 
-    if (!known_target(c, from->string))
+    if (!llmgw__cfg_known_target(c, from->string))
         return llmgw__cfg_error(c, "unknown model group '%.64s'", from->string);
     if (!cJSON_IsArray(from))
         return llmgw__cfg_error(c, "must be a list of model groups");
@@ -88,7 +89,7 @@ static int fallback_entry(llmgw__cfg *c, int kind, const cJSON *from)
         llmgw__cfg_mark mark = llmgw__cfg_push_index(c, j++);
         const char *name = NULL;
         rc = llmgw__cfg_string_node(c, to, 0, &name);
-        if (rc > 0 && !known_target(c, name))
+        if (rc > 0 && !llmgw__cfg_known_target(c, name))
             rc = llmgw__cfg_error(c, "unknown model group %s (not a model_name, an alias or provider/model)",
                                   llmgw__cfg_show(c, name, shown, sizeof(shown)));
         else if (rc > 0 && (rc = llmgw_gateway_add_fallback(c->gw, kind, from->string, name)) < 0)
@@ -156,7 +157,7 @@ static int default_fallbacks(llmgw__cfg *c)
         llmgw__cfg_mark m2 = llmgw__cfg_push_index(c, j++);
         const char *name = NULL;
         rc = llmgw__cfg_string_node(c, to, 0, &name);
-        if (rc > 0 && !known_target(c, name))
+        if (rc > 0 && !llmgw__cfg_known_target(c, name))
             rc = llmgw__cfg_error(c, "unknown model group %s", llmgw__cfg_show(c, name, shown, sizeof(shown)));
         for (g = 0; rc > 0 && g < ngroups; g++) {
             const char *from = c->gw->groups[g]->name;
@@ -298,8 +299,8 @@ static int classifier(llmgw__cfg *c, const cJSON *o)
     LLMGW_TRY(llmgw__cfg_string(c, o, "complex_group", 0, &complex));
     if (simple == NULL || complex == NULL)
         return llmgw__cfg_error(c, "needs simple_group and complex_group");
-    if (!known_target(c, simple) || !known_target(c, complex))
-        return llmgw__cfg_error_at(c, known_target(c, simple) ? "complex_group" : "simple_group", "unknown model group");
+    if (!llmgw__cfg_known_target(c, simple) || !llmgw__cfg_known_target(c, complex))
+        return llmgw__cfg_error_at(c, llmgw__cfg_known_target(c, simple) ? "complex_group" : "simple_group", "unknown model group");
     rc = llmgw_gateway_use_builtin_classifier(c->gw, simple, complex);
     return rc < 0 ? llmgw__cfg_error_wrap(c, rc) : 0;
 }
@@ -318,6 +319,10 @@ int llmgw__cfg_rules(llmgw__cfg *c)
         rc = rules(c, list);
         llmgw__cfg_pop(c, m2);
     }
+    llmgw__cfg_pop(c, mark);
+    if (rc >= 0)
+        rc = llmgw__cfg_portkey(c);     /* Portkey's conditions come after our rules */
+    mark = llmgw__cfg_push_key(c, "llmgw_settings");
     if (rc >= 0 && (rc = llmgw__cfg_object(c, c->ours, "classifier", &cls)) > 0) {
         m2 = llmgw__cfg_push_key(c, "classifier");
         rc = classifier(c, cls);

@@ -39,8 +39,10 @@ static const llmgw__cfg_key ours_keys[] = {
     { "redis", LLMGW__KEY_USED, NULL },
     { "budget", LLMGW__KEY_USED, NULL },
     { "budgets", LLMGW__KEY_USED, NULL },
+    { "budget_alerts", LLMGW__KEY_USED, NULL },
     { "routing_rules", LLMGW__KEY_USED, NULL },
     { "classifier", LLMGW__KEY_USED, NULL },
+    { "portkey_routing", LLMGW__KEY_USED, NULL },
     { NULL, 0, NULL }
 };
 
@@ -71,10 +73,8 @@ int llmgw__cfg_budget_period(llmgw__cfg *c, const char *key, const char *s, int 
 
 int llmgw__cfg_global_budget(llmgw__cfg *c, const char *key, double usd, int period)
 {
-    LLMGW_TRY(llmgw__settings_add_budget(c->settings, (int64_t)llround(usd * 1e9), period));
-    llmgw__cfg_log_at(c, LLMGW_LOG_WARN, key, "a budget for every request is not enforced yet: llmgw's ledger "
-                      "holds per-customer and per-tag budgets (llmgw_settings.budgets)");
-    return 0;
+    (void)key;                  /* set on the gateway's ledger once it exists (llmgw__cfg_budgets) */
+    return llmgw__settings_add_budget(c->settings, (int64_t)llround(usd * 1e9), period);
 }
 
 /* Replace a settings string, saying so when an earlier section had set another value. */
@@ -234,14 +234,38 @@ static int redis_section(llmgw__cfg *c, const cJSON *o)
     return 0;
 }
 
-/* budget: {max_usd, max_usd_per_day, max_usd_per_month}: limits for every request. */
+/*
+ * alerts: [fractions of the limit] at obj[key]: 1 with out[0..*n) when
+ * given (an empty list silences), 0 when absent. Checked again by the
+ * ledger (llmgw_gateway_set_budget_alerts).
+ */
+static int alert_list(llmgw__cfg *c, const cJSON *obj, const char *key, double *out, size_t *n)
+{
+    const cJSON *list = NULL, *it;
+    int rc = llmgw__cfg_array(c, obj, key, &list);
+
+    *n = 0;
+    if (rc <= 0)
+        return rc;
+    cJSON_ArrayForEach(it, list) {
+        if (!cJSON_IsNumber(it) || !(it->valuedouble > 0) || it->valuedouble > 4)
+            return llmgw__cfg_error_at(c, key, "must be a list of fractions of the limit in (0, 4] (0.8: 80 %%)");
+        if (*n == LLMGW_BUDGET_ALERTS_MAX)
+            return llmgw__cfg_error_at(c, key, "at most %d thresholds", LLMGW_BUDGET_ALERTS_MAX);
+        out[(*n)++] = it->valuedouble;
+    }
+    return 1;
+}
+
+/* budget: {max_usd, max_usd_per_day, max_usd_per_month, alerts}: limits for every request. */
 static int budget_section(llmgw__cfg *c, const cJSON *o)
 {
     static const llmgw__cfg_key keys[] = {
         { "max_usd", LLMGW__KEY_USED, NULL }, { "max_usd_per_day", LLMGW__KEY_USED, NULL },
-        { "max_usd_per_month", LLMGW__KEY_USED, NULL }, { NULL, 0, NULL } };
+        { "max_usd_per_month", LLMGW__KEY_USED, NULL }, { "alerts", LLMGW__KEY_USED, NULL }, { NULL, 0, NULL } };
     static const int periods[] = { LLMGW_PERIOD_TOTAL, LLMGW_PERIOD_DAILY, LLMGW_PERIOD_MONTHLY };
-    size_t i;
+    double alerts[LLMGW_BUDGET_ALERTS_MAX];
+    size_t i, n;
 
     LLMGW_TRY(llmgw__cfg_check_keys(c, o, keys, NULL));
     for (i = 0; i < LLMGW_ARRAY_SIZE(periods); i++) {
@@ -251,18 +275,21 @@ static int budget_section(llmgw__cfg *c, const cJSON *o)
         if (rc > 0)
             LLMGW_TRY(llmgw__cfg_global_budget(c, keys[i].name, usd, periods[i]));
     }
+    LLMGW_TRY(alert_list(c, o, "alerts", alerts, &n));        /* checked now, applied with the budgets */
     return 0;
 }
 
-/* budgets: [{customer | tag, max_usd, period}], set on the gateway's ledger. */
+/* budgets: [{customer | tag, max_usd, period, alerts}], set on the gateway's ledger. */
 static int budget_entry(llmgw__cfg *c, const cJSON *o)
 {
     static const llmgw__cfg_key keys[] = {
         { "customer", LLMGW__KEY_USED, NULL }, { "tag", LLMGW__KEY_USED, NULL },
-        { "max_usd", LLMGW__KEY_USED, NULL }, { "period", LLMGW__KEY_USED, NULL }, { NULL, 0, NULL } };
+        { "max_usd", LLMGW__KEY_USED, NULL }, { "period", LLMGW__KEY_USED, NULL },
+        { "alerts", LLMGW__KEY_USED, NULL }, { NULL, 0, NULL } };
     const char *customer = NULL, *tag = NULL, *period = NULL;
-    double usd = 0;
-    int p = LLMGW_PERIOD_TOTAL, rc;
+    double usd = 0, alerts[LLMGW_BUDGET_ALERTS_MAX];
+    size_t n = 0;
+    int p = LLMGW_PERIOD_TOTAL, rc, has_alerts;
 
     if (!cJSON_IsObject(o))
         return llmgw__cfg_error(c, "must be a mapping (customer or tag, max_usd, period)");
@@ -278,23 +305,63 @@ static int budget_entry(llmgw__cfg *c, const cJSON *o)
     LLMGW_TRY(llmgw__cfg_string(c, o, "period", 0, &period));
     if (period != NULL)
         LLMGW_TRY(llmgw__cfg_budget_period(c, "period", period, &p));
+    LLMGW_TRY(has_alerts = alert_list(c, o, "alerts", alerts, &n));
     rc = llmgw_gateway_set_budget(c->gw, customer ? LLMGW_BUDGET_CUSTOMER : LLMGW_BUDGET_TAG,
                                   customer ? customer : tag, usd, p);
+    if (rc == 0 && has_alerts)
+        rc = llmgw_gateway_set_budget_alerts(c->gw, customer ? LLMGW_BUDGET_CUSTOMER : LLMGW_BUDGET_TAG,
+                                             customer ? customer : tag, alerts, n);
+    return rc < 0 ? llmgw__cfg_error_wrap(c, rc) : 0;
+}
+
+/*
+ * The budgets for every request (litellm_settings.max_budget,
+ * llmgw_settings.budget: a later one of the same period replaces an
+ * earlier one), with llmgw_settings.budget.alerts. Caller pushed
+ * llmgw_settings.
+ */
+static int global_budgets(llmgw__cfg *c)
+{
+    const cJSON *o = c->ours ? llmgw__cfg_get(c->ours, "budget") : NULL;
+    double alerts[LLMGW_BUDGET_ALERTS_MAX];
+    size_t i, n = 0;
+    int has_alerts = 0, rc = 0;
+
+    if (cJSON_IsObject(o)) {
+        llmgw__cfg_mark mark = llmgw__cfg_push_key(c, "budget");
+        has_alerts = alert_list(c, o, "alerts", alerts, &n);
+        llmgw__cfg_pop(c, mark);
+        LLMGW_TRY(has_alerts);
+    }
+    for (i = 0; i < c->settings->nbudgets && rc == 0; i++) {
+        const llmgw__budget *g = &c->settings->budgets[i];
+        rc = llmgw_gateway_set_budget(c->gw, LLMGW_BUDGET_GLOBAL, NULL, (double)g->max_nusd / 1e9, g->period);
+        if (rc == 0 && has_alerts)
+            rc = llmgw_gateway_set_budget_alerts(c->gw, LLMGW_BUDGET_GLOBAL,
+                                                 g->period == LLMGW_PERIOD_DAILY ? "daily"
+                                                 : g->period == LLMGW_PERIOD_MONTHLY ? "monthly" : "total",
+                                                 alerts, n);
+    }
     return rc < 0 ? llmgw__cfg_error_wrap(c, rc) : 0;
 }
 
 int llmgw__cfg_budgets(llmgw__cfg *c)
 {
     const cJSON *list = NULL, *it;
+    double alerts[LLMGW_BUDGET_ALERTS_MAX];
     llmgw__cfg_mark mark;
-    size_t i = 0;
+    size_t i = 0, n = 0;
     int rc = 0;
 
-    if (c->ours == NULL || llmgw__cfg_get(c->ours, "budgets") == NULL)
-        return 0;
     mark = llmgw__cfg_push_key(c, "llmgw_settings");
-    rc = llmgw__cfg_array(c, c->ours, "budgets", &list);
-    if (rc > 0) {
+    /* budget_alerts: the thresholds of every budget without its own */
+    if (c->ours != NULL && (rc = alert_list(c, c->ours, "budget_alerts", alerts, &n)) > 0 &&
+        (rc = llmgw_gateway_set_budget_alerts(c->gw, LLMGW_BUDGET_DEFAULTS, NULL, alerts, n)) < 0)
+        rc = llmgw__cfg_error_wrap(c, rc);
+    if (rc >= 0)
+        rc = global_budgets(c);
+    if (rc >= 0 && c->ours != NULL && llmgw__cfg_get(c->ours, "budgets") != NULL &&
+        (rc = llmgw__cfg_array(c, c->ours, "budgets", &list)) > 0) {
         llmgw__cfg_push_key(c, "budgets");
         rc = 0;
         cJSON_ArrayForEach(it, list) {

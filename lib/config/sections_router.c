@@ -111,7 +111,7 @@ static int num_retries(llmgw__cfg *c, const cJSON *obj)
     return 1;
 }
 
-/* max_budget (+ budget_duration): a budget for every request, which the ledger cannot hold yet. */
+/* max_budget (+ budget_duration): a budget for every request (LLMGW_BUDGET_GLOBAL). */
 static int litellm_budget(llmgw__cfg *c, const cJSON *s)
 {
     double usd = 0;

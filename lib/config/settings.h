@@ -51,7 +51,7 @@ typedef struct llmgw__redis_settings {
     char   *secret;           /* llmgw_settings.redis.secret: HMAC key of shared cache entries; secret */
 } llmgw__redis_settings;
 
-/* A budget for every request (no customer, no tag), which the ledger cannot hold yet. */
+/* A budget for every request (no customer, no tag): LLMGW_BUDGET_GLOBAL once the gateway exists. */
 typedef struct llmgw__budget {
     int64_t max_nusd;         /* > 0, nano-USD */
     int     period;           /* LLMGW_PERIOD_* */
@@ -63,7 +63,7 @@ struct llmgw__settings {
     char                 *prices_path;     /* llmgw_settings.prices_path: the copy gw->opts.prices_path points at */
     char                 *usage_log_path;  /* llmgw_settings.log.path (~/ expanded), or NULL */
     bool                  capture_content; /* llmgw_settings.log.capture_content (false) */
-    llmgw__budget        *budgets;         /* llmgw_settings.budget, litellm_settings.max_budget: not enforced yet */
+    llmgw__budget        *budgets;         /* llmgw_settings.budget, litellm_settings.max_budget */
     size_t                nbudgets;
 };
 

@@ -293,6 +293,7 @@ int llmgw__attempt_run(llmgw__attempt *a)
     t.request = &hr;
     t.limits = &lim;
     t.cancel = a->cancel;
+    t.cancel_also = a->cancel_also;
     if (a->stream) {
         sc.a = a;
         if (vt->stream_state_size > 0 && (sc.stream_state = llmgw__calloc(1, vt->stream_state_size)) == NULL) {

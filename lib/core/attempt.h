@@ -21,6 +21,7 @@ typedef struct llmgw__attempt {
     llmgw__delivery         *delivery;      /* streaming only */
     int64_t                  deadline_us;   /* monotonic, absolute */
     const atomic_int        *cancel;
+    const atomic_int        *cancel_also;   /* a hedged attempt's own flag; may be NULL */
     /* out */
     llmgw_reply              reply;
     llmgw__outcome           outcome;

@@ -12,6 +12,7 @@
 #include "request.h"
 #include "response.h"
 #include "exec.h"
+#include "hedge.h"
 #include "../accounting/metrics.h"
 #include "../accounting/pricing.h"
 #include "../accounting/usage_log.h"
@@ -41,6 +42,7 @@ static int record_init(exec *x)
     LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.model_requested, llmgw_request_model(x->req)));
     LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.customer, x->req->customer));
     LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.trace_id, x->req->trace_id));
+    LLMGW_TRY(llmgw__record_metadata(x->rec, x->req->metadata));
     if (x->req->tag_count > 0) {
         tags = llmgw__arena_alloc(&x->rec->arena, x->req->tag_count * sizeof(*tags));
         if (tags == NULL)
@@ -88,6 +90,8 @@ static int reserve_budget(exec *x)
         return 0;
     x->reserved_nusd = llmgw__pricing_estimate(x->route.cand.deps, x->route.cand.n, x->route.est_input,
                                                x->route.max_output);
+    if (llmgw__hedge_wanted(x, 0) && x->reserved_nusd > 0 && x->reserved_nusd <= INT64_MAX / 2)
+        x->reserved_nusd *= 2;      /* a hedge bills a second call: reserve for both (docs/hedging.md) */
     LLMGW_TRY(llmgw__budgets_reserve(gw->budgets, x->req->customer, (const char *const *)x->req->tags,
                                      x->req->tag_count, x->reserved_nusd, wall_s(x), &x->ticket));
     x->ticket_held = true;

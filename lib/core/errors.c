@@ -310,7 +310,7 @@ void llmgw__error_set_trail(const llmgw_attempt *attempts, size_t n)
     total = n * sizeof(*attempts);
     for (i = 0; i < n; i++)
         total += str_size(attempts[i].deployment) + str_size(attempts[i].provider) +
-                 str_size(attempts[i].model);
+                 str_size(attempts[i].model) + str_size(attempts[i].group) + str_size(attempts[i].route_rule);
     block = malloc(total);      /* not the injectable wrapper: best effort, never fails the call */
     if (block == NULL)
         return;
@@ -320,6 +320,8 @@ void llmgw__error_set_trail(const llmgw_attempt *attempts, size_t n)
         block[i].deployment = copy_str(&pool, attempts[i].deployment);
         block[i].provider = copy_str(&pool, attempts[i].provider);
         block[i].model = copy_str(&pool, attempts[i].model);
+        block[i].group = copy_str(&pool, attempts[i].group);            /* every string: the record */
+        block[i].route_rule = copy_str(&pool, attempts[i].route_rule);  /* they point into is freed */
     }
     st->trail = block;
     pthread_setspecific(trail_key, block);

@@ -4,6 +4,14 @@
 #include "common.h"
 #include "hash.h"
 
+#include <stdatomic.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define LLMGW_SHA_X86 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -20,7 +28,7 @@ static uint32_t rotr(uint32_t x, unsigned n)
     return (x >> n) | (x << (32 - n));
 }
 
-static void compress(uint32_t st[8], const unsigned char *p)
+static void compress_one(uint32_t st[8], const unsigned char *p)
 {
     uint32_t w[64], a, b, c, d, e, f, g, h, t1, t2;
     unsigned i;
@@ -43,6 +51,105 @@ static void compress(uint32_t st[8], const unsigned char *p)
     }
     st[0] += a; st[1] += b; st[2] += c; st[3] += d;
     st[4] += e; st[5] += f; st[6] += g; st[7] += h;
+}
+
+void llmgw__sha256_blocks_portable(uint32_t st[8], const unsigned char *p, size_t nblocks)
+{
+    for (; nblocks > 0; nblocks--, p += 64)
+        compress_one(st, p);
+}
+
+#ifdef LLMGW_SHA_X86
+/*
+ * The SHA extensions (SHA-NI): SHA256RNDS2 does two rounds on the state
+ * split as ABEF / CDGH, SHA256MSG1 and SHA256MSG2 the message schedule four
+ * words at a time (Intel's instruction reference). Compiled for those
+ * instructions only; called only when CPUID reports them.
+ */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void blocks_shani(uint32_t st[8], const unsigned char *p, size_t nblocks)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i abef, cdgh, tmp, m[16];
+    unsigned j;
+
+    tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&st[0]), 0xB1);     /* CDAB */
+    cdgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&st[4]), 0x1B);    /* HGFE */
+    abef = _mm_alignr_epi8(tmp, cdgh, 8);                                         /* ABEF */
+    cdgh = _mm_blend_epi16(cdgh, tmp, 0xF0);                                      /* CDGH */
+    for (; nblocks > 0; nblocks--, p += 64) {
+        __m128i abef0 = abef, cdgh0 = cdgh, msg;
+        for (j = 0; j < 4; j++)
+            m[j] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * j)), bswap);
+        for (j = 4; j < 16; j++) {
+            msg = _mm_sha256msg1_epu32(m[j - 4], m[j - 3]);
+            msg = _mm_add_epi32(msg, _mm_alignr_epi8(m[j - 1], m[j - 2], 4));
+            m[j] = _mm_sha256msg2_epu32(msg, m[j - 1]);
+        }
+        for (j = 0; j < 16; j++) {
+            msg = _mm_add_epi32(m[j], _mm_loadu_si128((const __m128i *)&K[4 * j]));
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, msg);
+            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(msg, 0x0E));
+        }
+        abef = _mm_add_epi32(abef, abef0);
+        cdgh = _mm_add_epi32(cdgh, cdgh0);
+    }
+    tmp = _mm_shuffle_epi32(abef, 0x1B);                                          /* FEBA */
+    cdgh = _mm_shuffle_epi32(cdgh, 0xB1);                                         /* DCHG */
+    _mm_storeu_si128((__m128i *)&st[0], _mm_blend_epi16(tmp, cdgh, 0xF0));        /* DCBA */
+    _mm_storeu_si128((__m128i *)&st[4], _mm_alignr_epi8(cdgh, tmp, 8));           /* HGFE */
+}
+
+static bool cpu_has_shani(void)
+{
+    unsigned int a, b, c, d;
+
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSSE3) || !(c & bit_SSE4_1))
+        return false;
+    if (__get_cpuid_max(0, NULL) < 7)
+        return false;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (b & (1u << 29)) != 0;       /* CPUID.(EAX=7,ECX=0):EBX.SHA[bit 29] */
+}
+#endif
+
+/* -1 unknown, 0 portable, 1 SHA-NI; racing first callers all store the same answer. */
+static _Atomic int accel = -1;
+
+static bool use_accel(void)
+{
+    int a = atomic_load_explicit(&accel, memory_order_relaxed);
+
+    if (a < 0) {
+#ifdef LLMGW_SHA_X86
+        a = cpu_has_shani() ? 1 : 0;
+#else
+        a = 0;
+#endif
+        atomic_store_explicit(&accel, a, memory_order_relaxed);
+    }
+    return a == 1;
+}
+
+bool llmgw__sha256_blocks_accel(uint32_t st[8], const unsigned char *p, size_t nblocks)
+{
+#ifdef LLMGW_SHA_X86
+    if (use_accel()) {
+        blocks_shani(st, p, nblocks);
+        return true;
+    }
+#else
+    (void)st;
+    (void)p;
+    (void)nblocks;
+#endif
+    return false;
+}
+
+static void compress(uint32_t st[8], const unsigned char *p, size_t nblocks)
+{
+    if (!llmgw__sha256_blocks_accel(st, p, nblocks))
+        llmgw__sha256_blocks_portable(st, p, nblocks);
 }
 
 void llmgw__sha256_init(llmgw__sha256_ctx *ctx)
@@ -70,13 +177,13 @@ void llmgw__sha256_update(llmgw__sha256_ctx *ctx, const void *data, size_t len)
         len -= take;
         if (ctx->fill < 64)
             return;
-        compress(ctx->state, ctx->block);
+        compress(ctx->state, ctx->block, 1);
         ctx->fill = 0;
     }
-    while (len >= 64) {
-        compress(ctx->state, p);
-        p += 64;
-        len -= 64;
+    if (len >= 64) {
+        compress(ctx->state, p, len / 64);
+        p += len & ~(size_t)63;
+        len &= 63;
     }
     if (len) {
         memcpy(ctx->block, p, len);
@@ -92,13 +199,13 @@ void llmgw__sha256_final(llmgw__sha256_ctx *ctx, unsigned char out[LLMGW_SHA256_
     ctx->block[ctx->fill++] = 0x80;
     if (ctx->fill > 56) {
         memset(ctx->block + ctx->fill, 0, 64 - ctx->fill);
-        compress(ctx->state, ctx->block);
+        compress(ctx->state, ctx->block, 1);
         ctx->fill = 0;
     }
     memset(ctx->block + ctx->fill, 0, 56 - ctx->fill);
     for (i = 0; i < 8; i++)
         ctx->block[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
-    compress(ctx->state, ctx->block);
+    compress(ctx->state, ctx->block, 1);
     for (i = 0; i < 8; i++) {
         out[4 * i] = (unsigned char)(ctx->state[i] >> 24);
         out[4 * i + 1] = (unsigned char)(ctx->state[i] >> 16);

@@ -22,6 +22,14 @@ void llmgw__sha256_final(llmgw__sha256_ctx *ctx, unsigned char out[LLMGW_SHA256_
 void llmgw__sha256(const void *data, size_t len, unsigned char out[LLMGW_SHA256_LEN]);
 void llmgw__hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
                         unsigned char out[LLMGW_SHA256_LEN]);
+/*
+ * The compression function over whole 64-byte blocks: the portable C code,
+ * and the CPU's SHA extensions (x86-64 SHA-NI) when it has them (returns
+ * false, doing nothing, when not). The hashing above picks the second when
+ * it can; both are here for the differential test.
+ */
+void llmgw__sha256_blocks_portable(uint32_t st[8], const unsigned char *p, size_t nblocks);
+bool llmgw__sha256_blocks_accel(uint32_t st[8], const unsigned char *p, size_t nblocks);
 /* Lowercase hex of n bytes into out (2n + 1 bytes). */
 void llmgw__hex(char *out, const unsigned char *in, size_t n);
 

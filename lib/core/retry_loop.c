@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "request.h"
 #include "exec.h"
+#include "hedge.h"
 #include "../router/health.h"
 #include "../accounting/metrics.h"
 #include "../router/ratelimit.h"
@@ -18,13 +19,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#define MIN_ATTEMPT_MS 1000
-
 static int64_t min_attempt_us(const llmgw__exec *x)
 {
-    int64_t total = x->deadline_us - x->start_us;
-
-    return LLMGW_MIN((int64_t)MIN_ATTEMPT_MS * 1000, total / 4);
+    return llmgw__exec_min_attempt_us(x);
 }
 
 /* Output tokens of what an attempt received, counted locally (about 4 bytes a token). */
@@ -47,6 +44,9 @@ static int add_trail(llmgw__exec *x, const llmgw__attempt *a, int64_t wait_us)
     t.deployment = a->dep->id;
     t.provider = a->dep->provider_id;
     t.model = a->dep->model;
+    t.group = x->route.cand.group;              /* settled before any switch to a fallback group */
+    if (x->route.rule[0] != '\0' && x->route.nvisited > 0 && x->route.cand.group == x->route.visited[0])
+        t.route_rule = x->route.rule;           /* the rules chose this group; fallback groups have none */
     t.status = a->outcome.status;
     t.error_class = a->outcome.error_class;
     t.http_status = a->outcome.http_status;
@@ -254,15 +254,28 @@ static int record_route(llmgw__exec *x, const llmgw__deployment *d)
     return llmgw__record_str(x->rec, &x->rec->u.group, llmgw__route_group(&x->route));
 }
 
-/* Take what an attempt on d needs: the breaker's admission, a rate-limit slot, a parallel slot. */
-static int admit(llmgw__exec *x, llmgw__deployment *d, int64_t now, bool *probe, llmgw__parallel_slot *slot)
+static void neutral_probe_report(llmgw__exec *x, llmgw__deployment *d, int64_t now)
 {
+    llmgw__outcome neutral;
+
+    memset(&neutral, 0, sizeof(neutral));
+    neutral.status = LLMGW_ECANCELLED;
+    neutral.error_class = LLMGW_ERRCLASS_CANCELLED;
+    llmgw__health_report(&d->health, &x->gw->health_cfg, now, true, &neutral, &x->rng);
+}
+
+/* Take what an attempt on d needs: the breaker's admission, a rate-limit slot, a parallel slot. */
+int llmgw__exec_admit(llmgw__exec *x, llmgw__run *r, long idx, int64_t now)
+{
+    llmgw__deployment *d = x->route.cand.deps[idx];
     int64_t until = 0, wait;
     int a = llmgw__health_acquire(&d->health, now, &until);
 
+    memset(r, 0, sizeof(*r));
+    r->idx = idx;
     if (a == LLMGW__DENY)
         return -1;
-    *probe = a == LLMGW__ADMIT_PROBE;
+    r->probe = a == LLMGW__ADMIT_PROBE;
     if ((wait = llmgw__limiter_admit(&d->limiter, now, d->rpm, d->tpm, true)) > 0) {
         /* another request (or process, through Redis) took the last slot: a rate limit, not a failure */
         x->raced_rate++;
@@ -271,21 +284,119 @@ static int admit(llmgw__exec *x, llmgw__deployment *d, int64_t now, bool *probe,
         goto undo;
     }
     /* the parallel slot (shared through Redis when configured); in_flight feeds least-busy */
-    if (!llmgw__limiter_parallel_acquire(&d->limiter, d->max_parallel, slot)) {
+    if (!llmgw__limiter_parallel_acquire(&d->limiter, d->max_parallel, &r->slot)) {
         x->raced_busy++;
         goto undo;
     }
     atomic_fetch_add(&d->in_flight, 1);
     return 0;
 undo:
-    if (*probe) {
-        llmgw__outcome neutral;
-        memset(&neutral, 0, sizeof(neutral));
-        neutral.status = LLMGW_ECANCELLED;
-        neutral.error_class = LLMGW_ERRCLASS_CANCELLED;
-        llmgw__health_report(&d->health, &x->gw->health_cfg, now, true, &neutral, &x->rng);
-    }
+    if (r->probe)
+        neutral_probe_report(x, d, now);
     return -1;
+}
+
+void llmgw__exec_unadmit(llmgw__exec *x, llmgw__run *r, int64_t now)
+{
+    llmgw__deployment *d = x->route.cand.deps[r->idx];
+
+    atomic_fetch_sub(&d->in_flight, 1);
+    llmgw__limiter_parallel_release(&d->limiter, &r->slot);
+    if (r->probe)
+        neutral_probe_report(x, d, now);
+    r->released = true;
+}
+
+void llmgw__exec_prepare(llmgw__exec *x, llmgw__run *r)
+{
+    llmgw__attempt *a = &r->a;
+
+    memset(a, 0, sizeof(*a));
+    a->gw = x->gw;
+    a->dep = x->route.cand.deps[r->idx];
+    a->req = x->req;
+    a->stream = x->sink != NULL;
+    a->delivery = x->sink ? &x->delivery : NULL;
+    a->deadline_us = x->deadline_us;
+    a->cancel = &x->req->cancelled;
+}
+
+void llmgw__exec_release(llmgw__exec *x, llmgw__run *r)
+{
+    llmgw__deployment *d = x->route.cand.deps[r->idx];
+    llmgw_token_counts c;
+    int64_t now;
+
+    if (r->released)
+        return;
+    r->released = true;
+    atomic_fetch_sub(&d->in_flight, 1);
+    llmgw__limiter_parallel_release(&d->limiter, &r->slot);
+    if (!r->ran)
+        return;
+    now = llmgw__exec_now(x);
+    if (llmgw_reply_get_usage(&r->a.reply, &c))
+        llmgw__limiter_tokens(&d->limiter, now, c.input_tokens + c.output_tokens);
+    if (r->a.outcome.status == 0)
+        llmgw__limiter_latency(&d->limiter, r->a.latency_us, c.output_tokens);
+}
+
+int llmgw__exec_settle(llmgw__exec *x, llmgw__run *r)
+{
+    llmgw__deployment *d = x->route.cand.deps[r->idx];
+    int64_t now = llmgw__exec_now(x);
+
+    llmgw__exec_release(x, r);
+    if (llmgw__health_report(&d->health, &x->gw->health_cfg, now, r->probe, &r->a.outcome, &x->rng)) {
+        llmgw__metrics_breaker_opened(llmgw__gateway_metrics(x->gw), d->id);
+        warn_if_group_blank(x, d);
+    }
+    return add_trail(x, &r->a, r->wait_us);
+}
+
+/* Settle and dispose of the attempts of one step (the first, and a hedge when one ran). */
+static int settle_runs(llmgw__exec *x, llmgw__run *first, llmgw__run *second)
+{
+    int rc = llmgw__exec_settle(x, first);
+
+    if (second->ran && llmgw__exec_settle(x, second) < 0)
+        rc = LLMGW_ENOMEM;
+    return rc;
+}
+
+static void dispose_runs(llmgw__run *first, llmgw__run *second)
+{
+    llmgw__attempt_dispose(&first->a);
+    if (second->ran)
+        llmgw__attempt_dispose(&second->a);
+}
+
+/* The step failed (out of memory): give back what the attempts took; a probe reports nothing learned. */
+static void abandon_runs(llmgw__exec *x, llmgw__run *first, llmgw__run *second)
+{
+    llmgw__run *r[2] = { first, second };
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        if (i == 1 && !second->ran)
+            break;
+        llmgw__exec_release(x, r[i]);
+        if (r[i]->probe)
+            neutral_probe_report(x, x->route.cand.deps[r[i]->idx], llmgw__exec_now(x));
+    }
+    dispose_runs(first, second);
+}
+
+/* A failed attempt that is not the one deciding what comes next: log it, and fail over from it. */
+static void side_failure(llmgw__exec *x, const llmgw__run *r, unsigned int nth)
+{
+    const llmgw__outcome *o = &r->a.outcome;
+
+    if (o->status == 0 || (o->error_class == LLMGW_ERRCLASS_CANCELLED && o->status == LLMGW_ECANCELLED))
+        return;
+    llmgw__log(x->gw, LLMGW_LOG_INFO, "attempt %u on %s failed: %s", nth, r->a.dep->id, o->message);
+    if (o->failover)
+        x->route.excluded[r->idx] = true;
 }
 
 int llmgw__run_attempts(llmgw__exec *x)
@@ -297,10 +408,8 @@ int llmgw__run_attempts(llmgw__exec *x)
 
     while (n < x->gw->opts.max_attempts) {
         llmgw__deployment *d;
-        llmgw__attempt a;
-        llmgw__parallel_slot slot;
+        llmgw__run first, second, *res;
         int64_t now;
-        bool probe = false;
         int rc;
 
         if (wait_us > 0 && !cancelled_sleep(x, wait_us))
@@ -333,8 +442,7 @@ int llmgw__run_attempts(llmgw__exec *x)
             nothing_eligible(x);
             break;
         }
-        d = x->route.cand.deps[cur];
-        if (admit(x, d, now, &probe, &slot) < 0) {
+        if (llmgw__exec_admit(x, &first, cur, now) < 0) {
             /* lost a race for the probe or the last slot: look again, a bounded number of times */
             x->route.excluded[cur] = true;
             pin = -1;
@@ -347,62 +455,45 @@ int llmgw__run_attempts(llmgw__exec *x)
             continue;
         }
         if (n > 0 && !llmgw__retry_budget_take(&x->gw->retry_budget, now, x->gw->opts.retry_budget_percent)) {
-            atomic_fetch_sub(&d->in_flight, 1);
-            llmgw__limiter_parallel_release(&d->limiter, &slot);
-            if (probe) {
-                llmgw__outcome neutral;
-                memset(&neutral, 0, sizeof(neutral));
-                neutral.status = LLMGW_ECANCELLED;
-                neutral.error_class = LLMGW_ERRCLASS_CANCELLED;
-                llmgw__health_report(&d->health, &x->gw->health_cfg, now, true, &neutral, &x->rng);
-            }
+            llmgw__exec_unadmit(x, &first, now);
             llmgw__log(x->gw, LLMGW_LOG_WARN, "retry budget exhausted: no further attempt for this request");
             break;
         }
-        memset(&a, 0, sizeof(a));
-        a.gw = x->gw;
-        a.dep = d;
-        a.req = x->req;
-        a.stream = x->sink != NULL;
-        a.delivery = x->sink ? &x->delivery : NULL;
-        a.deadline_us = x->deadline_us;
-        a.cancel = &x->req->cancelled;
-        rc = llmgw__attempt_run(&a);
-        atomic_fetch_sub(&d->in_flight, 1);
-        llmgw__limiter_parallel_release(&d->limiter, &slot);
-        n++;
+        first.wait_us = wait_us;
+        llmgw__exec_prepare(x, &first);
+        memset(&second, 0, sizeof(second));
+        if (llmgw__hedge_wanted(x, n)) {
+            rc = llmgw__hedge_run(x, &first, &second, &res);
+        } else {
+            rc = llmgw__attempt_run(&first.a);
+            first.ran = true;
+            res = &first;
+        }
+        n += second.ran ? 2u : 1u;
         if (rc < 0) {
-            llmgw__attempt_dispose(&a);
+            abandon_runs(x, &first, &second);
             return rc;
         }
-        now = llmgw__exec_now(x);
-        {
-            llmgw_token_counts c;
-            if (llmgw_reply_get_usage(&a.reply, &c))
-                llmgw__limiter_tokens(&d->limiter, now, c.input_tokens + c.output_tokens);
-            if (a.outcome.status == 0)
-                llmgw__limiter_latency(&d->limiter, a.latency_us, c.output_tokens);
-        }
-        if (llmgw__health_report(&d->health, &x->gw->health_cfg, now, probe, &a.outcome, &x->rng)) {
-            llmgw__metrics_breaker_opened(llmgw__gateway_metrics(x->gw), d->id);
-            warn_if_group_blank(x, d);
-        }
-        if (add_trail(x, &a, wait_us) < 0 || record_route(x, d) < 0) {
-            llmgw__attempt_dispose(&a);
+        cur = res->idx;
+        d = x->route.cand.deps[cur];
+        if (settle_runs(x, &first, &second) < 0 || record_route(x, d) < 0) {
+            dispose_runs(&first, &second);
             return LLMGW_ENOMEM;
         }
-        x->last = a.outcome;
+        x->last = res->a.outcome;
         x->have_last = true;
-        if (a.outcome.status == 0) {
-            llmgw__answer_take(&x->answer, &a.reply);
-            llmgw__attempt_dispose(&a);
+        if (second.ran)
+            side_failure(x, res == &first ? &second : &first, res == &first ? n : n - 1);
+        if (res->a.outcome.status == 0) {
+            llmgw__answer_take(&x->answer, &res->a.reply);
+            dispose_runs(&first, &second);
             llmgw__answer_finalize(&x->answer);
             LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.model, x->answer.model ? x->answer.model : d->model));
             x->success = true;
             return 0;
         }
-        llmgw__log(x->gw, LLMGW_LOG_INFO, "attempt %u on %s failed: %s", n, d->id, a.outcome.message);
-        llmgw__attempt_dispose(&a);
+        llmgw__log(x->gw, LLMGW_LOG_INFO, "attempt %u on %s failed: %s", n, d->id, res->a.outcome.message);
+        dispose_runs(&first, &second);
         LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.model, d->model));
         switch (decide(x, (size_t)cur, &x->last, &wait_us)) {
         case NEXT_RETRY:

@@ -3,7 +3,9 @@
  * request atomically (all or none), settle, status. A reservation is a
  * lease that expires by itself, so a process that dies mid-request frees
  * what it held once its request's deadline has passed. Spend keys of a
- * daily or monthly period expire a day after the period ends.
+ * daily or monthly period expire a day after the period ends. Budget
+ * alerts are claimed in the settle script, once per threshold and period
+ * for the whole fleet (a field "a:<ppm>" of the period's spend hash).
  */
 #include "../core/common.h"
 #include "internal.h"
@@ -14,7 +16,14 @@
 
 static char scope_char(int scope)
 {
-    return scope == LLMGW_BUDGET_TAG ? 't' : 'c';
+    switch (scope) {
+    case LLMGW_BUDGET_TAG:
+        return 't';
+    case LLMGW_BUDGET_GLOBAL:
+        return 'g';                         /* every request; the name is the period's ("daily") */
+    default:
+        return 'c';
+    }
 }
 
 static int64_t expire_at(const llmgw__shared_budget *b)
@@ -88,17 +97,45 @@ int llmgw__shared_budget_reserve(llmgw__shared *s, const llmgw__shared_budget *b
     return 1;
 }
 
-int llmgw__shared_budget_settle(llmgw__shared *s, const llmgw__shared_budget *b, size_t n, const char *lease,
+/* "amount:ppm,amount:ppm": the alert thresholds of one budget, for the settle script. */
+#define ALERT_ARG_MAX (LLMGW__SHARED_ALERTS_MAX * 32)
+
+static void alert_arg(char *out, const llmgw__shared_budget *b)
+{
+    size_t i, used = 0;
+
+    out[0] = '\0';
+    for (i = 0; i < b->nalert && i < LLMGW__SHARED_ALERTS_MAX; i++) {
+        int w = snprintf(out + used, ALERT_ARG_MAX - used, "%s%lld:%lu", i ? "," : "",
+                         (long long)b->alert_amount[i], (unsigned long)b->alert_ppm[i]);
+        if (w < 0 || (size_t)w >= ALERT_ARG_MAX - used)
+            break;
+        used += (size_t)w;
+    }
+}
+
+int llmgw__shared_budget_settle(llmgw__shared *s, llmgw__shared_budget *b, size_t n, const char *lease,
                                 int64_t amount, int64_t actual)
 {
     llmgw__rargs *a;
     redisReply *r = NULL;
     char member[LLMGW__SHARED_LEASE_LEN + 24];
+    char *alerts;
+    long long sp, claimed, reached;
+    uint32_t all;
     size_t i;
     int rc;
 
-    if (s == NULL || n == 0 || n > 100 || lease == NULL || *lease == '\0' || (a = llmgw__rargs_new()) == NULL)
+    for (i = 0; i < n; i++)
+        b[i].spent_after = 0, b[i].reached = b[i].claimed = 0;
+    if (s == NULL || n == 0 || n > 100 || lease == NULL || *lease == '\0')
         return LLMGW_EUNAVAILABLE;
+    if ((alerts = llmgw__malloc(n * ALERT_ARG_MAX)) == NULL)
+        return LLMGW_EUNAVAILABLE;
+    if ((a = llmgw__rargs_new()) == NULL) {
+        llmgw__free(alerts);
+        return LLMGW_EUNAVAILABLE;
+    }
     snprintf(member, sizeof(member), "%s|%lld", lease, (long long)(amount > 0 ? amount : 0));
     llmgw__rargs_eval(a);
     for (i = 0; i < n; i++)
@@ -109,10 +146,35 @@ int llmgw__shared_budget_settle(llmgw__shared *s, const llmgw__shared_budget *b,
     llmgw__rargs_addi(a, actual > 0 ? actual : 0);
     for (i = 0; i < n; i++)
         llmgw__rargs_addi(a, expire_at(&b[i]));
+    for (i = 0; i < n; i++) {
+        alert_arg(alerts + i * ALERT_ARG_MAX, &b[i]);
+        llmgw__rargs_addz(a, alerts + i * ALERT_ARG_MAX);
+    }
     rc = llmgw__shared_eval(s, &r, LLMGW__SCRIPT_BUDGET_SETTLE, a, (int)(2 * n));
     llmgw__rargs_free(a);
+    llmgw__free(alerts);
+    if (rc < 0)
+        return rc;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 * n) {
+        llmgw__rreply_free(r);
+        return llmgw__shared_rejected(s);
+    }
+    for (i = 0; i < n; i++) {
+        all = b[i].nalert >= 32 ? UINT32_MAX : ((uint32_t)1 << b[i].nalert) - 1;
+        if (!llmgw__rreply_int(r->element[3 * i], -MAX_MONEY, MAX_MONEY, &sp) ||
+            !llmgw__rreply_int(r->element[3 * i + 1], 0, all, &claimed) ||
+            !llmgw__rreply_int(r->element[3 * i + 2], 0, all, &reached) || (claimed & ~reached) != 0) {
+            for (i = 0; i < n; i++)
+                b[i].spent_after = 0, b[i].reached = b[i].claimed = 0;
+            llmgw__rreply_free(r);
+            return llmgw__shared_rejected(s);
+        }
+        b[i].spent_after = sp > 0 ? sp : 0;
+        b[i].claimed = (uint32_t)claimed;
+        b[i].reached = (uint32_t)reached;
+    }
     llmgw__rreply_free(r);
-    return rc;
+    return 0;
 }
 
 int llmgw__shared_budget_status(llmgw__shared *s, const llmgw__shared_budget *b, int64_t *spent, int64_t *reserved)

@@ -8,8 +8,10 @@
  *   rl:<deployment id>          hash "r:<second>" / "t:<second>": requests / tokens, 60 s of buckets
  *   pl:<deployment id>          zset lease -> expiry (ms): parallel requests in flight
  *   cd:<deployment id>          string "v1:<class>", TTL = remaining cooldown
- *   bs:<c|t>:<period>:<start>:<name>   hash "s": spent (nano-USD)
- *   br:<c|t>:<period>:<start>:<name>   zset "<lease>|<amount>" -> expiry (ms): reservations
+ *   bs:<c|t|g>:<period>:<start>:<name> hash "s": spent (nano-USD); "a:<ppm>": that alert
+ *                                      threshold (millionths of the limit) has fired this period
+ *   br:<c|t|g>:<period>:<start>:<name> zset "<lease>|<amount>" -> expiry (ms): reservations
+ *                                      (c customer, t tag, g every request: name total/daily/monthly)
  *   c:<cache key>               the cache envelope (cache_redis.c)
  *
  * Money in Lua is a double: exact up to 2^53 nano-USD (about 9 million USD).
@@ -107,16 +109,34 @@ static const char budget_reserve[] =
     "end\n"
     "return {1, 0, 0}\n";
 
-/* KEYS bs[1..n] (current period), br[1..n] (reservation's period); ARGV member, actual, expireat[1..n] */
+/*
+ * KEYS bs[1..n] (current period), br[1..n] (reservation's period);
+ * ARGV member, actual, expireat[1..n], alerts[1..n] ("amount:ppm,..." or "")
+ * -> {spent, claimed, reached} per budget: the spend after this settle; bit
+ * j of reached: alert j's amount is reached; of claimed: this call set
+ * field "a:<ppm>" of the spend hash (HSETNX), so it fires here and nowhere else
+ */
 static const char budget_settle[] =
     "local n = #KEYS / 2\n"
+    "local out = {}\n"
     "for i = 1, n do\n"
     "  redis.call('ZREM', KEYS[n + i], ARGV[1])\n"
-    "  redis.call('HINCRBY', KEYS[i], 's', ARGV[2])\n"
+    "  local spent = redis.call('HINCRBY', KEYS[i], 's', ARGV[2])\n"
     "  local e = tonumber(ARGV[2 + i])\n"
     "  if e > 0 then redis.call('EXPIREAT', KEYS[i], e) end\n"
+    "  local claimed, reached, bit = 0, 0, 1\n"
+    "  for amount, ppm in string.gmatch(ARGV[2 + n + i] or '', '(%d+):(%d+)') do\n"
+    "    if spent >= tonumber(amount) then\n"
+    "      reached = reached + bit\n"
+    "      if redis.call('HSETNX', KEYS[i], 'a:' .. ppm, 1) == 1 then claimed = claimed + bit end\n"
+    "    end\n"
+    "    bit = bit * 2\n"
+    "  end\n"
+    "  out[3 * i - 2] = spent\n"
+    "  out[3 * i - 1] = claimed\n"
+    "  out[3 * i] = reached\n"
     "end\n"
-    "return n\n";
+    "return out\n";
 
 /* KEYS bs, br -> {spent (string), reserved} */
 static const char budget_status[] =

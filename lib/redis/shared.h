@@ -31,6 +31,8 @@ typedef struct llmgw__shared_rate {
     uint64_t tokens;
 } llmgw__shared_rate;
 
+#define LLMGW__SHARED_ALERTS_MAX 8     /* alert thresholds per budget */
+
 /* One budget as the shared ledger needs it. */
 typedef struct llmgw__shared_budget {
     int         scope;       /* LLMGW_BUDGET_* */
@@ -39,6 +41,13 @@ typedef struct llmgw__shared_budget {
     int64_t     start;       /* the current period's start (Unix s; 0 for TOTAL) */
     int64_t     held_start;  /* settle: the period the reservation was made in */
     int64_t     limit;       /* nano-USD */
+    /* settle: budget alert thresholds to claim, once per period across the fleet (lib/accounting/budget_alert.c) */
+    size_t      nalert;
+    int64_t     alert_amount[LLMGW__SHARED_ALERTS_MAX];   /* nano-USD of spend that reaches it */
+    uint32_t    alert_ppm[LLMGW__SHARED_ALERTS_MAX];      /* its fraction of the limit, in millionths */
+    /* settle, out: the fleet's spend after it; bit j: alert j reached / claimed by this settle */
+    int64_t     spent_after;
+    uint32_t    reached, claimed;
 } llmgw__shared_budget;
 
 #if LLMGW_HAVE_REDIS
@@ -93,8 +102,14 @@ int  llmgw__shared_cooldown_read(llmgw__shared *s, const char *id, int64_t *rema
 int  llmgw__shared_budget_reserve(llmgw__shared *s, const llmgw__shared_budget *b, size_t n, int64_t amount,
                                   int64_t lease_ms, char lease[LLMGW__SHARED_LEASE_LEN], size_t *refused,
                                   int64_t *used);
-/* Release the lease (held_start's period) and add actual to each current period (start). */
-int  llmgw__shared_budget_settle(llmgw__shared *s, const llmgw__shared_budget *b, size_t n, const char *lease,
+/*
+ * Release the lease (held_start's period) and add actual to each current
+ * period (start). Alerts: each b[i].alert_* threshold the new spend reaches
+ * is claimed at most once per period across every process (a field of the
+ * period's spend hash, set if absent): b[i].spent_after, .reached and
+ * .claimed say what happened. 0 settled, < 0 unavailable (outputs zero).
+ */
+int  llmgw__shared_budget_settle(llmgw__shared *s, llmgw__shared_budget *b, size_t n, const char *lease,
                                  int64_t amount, int64_t actual);
 int  llmgw__shared_budget_status(llmgw__shared *s, const llmgw__shared_budget *b, int64_t *spent,
                                  int64_t *reserved);
@@ -125,7 +140,7 @@ static inline int  llmgw__shared_budget_reserve(llmgw__shared *s, const llmgw__s
                                                 char lease[LLMGW__SHARED_LEASE_LEN], size_t *refused, int64_t *used)
 { (void)s; (void)b; (void)n; (void)amount; (void)lease_ms; (void)lease; (void)refused; (void)used;
   return LLMGW_EUNAVAILABLE; }
-static inline int  llmgw__shared_budget_settle(llmgw__shared *s, const llmgw__shared_budget *b, size_t n,
+static inline int  llmgw__shared_budget_settle(llmgw__shared *s, llmgw__shared_budget *b, size_t n,
                                                const char *lease, int64_t amount, int64_t actual)
 { (void)s; (void)b; (void)n; (void)lease; (void)amount; (void)actual; return LLMGW_EUNAVAILABLE; }
 static inline int  llmgw__shared_budget_status(llmgw__shared *s, const llmgw__shared_budget *b, int64_t *spent,

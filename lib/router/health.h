@@ -58,6 +58,12 @@ void llmgw__health_dispose(llmgw__health *h);
 void llmgw__health_share(llmgw__health *h, struct llmgw__shared *s, const char *id);
 /* Would it admit now? (no state change) *until_us: when an open one may be tried again. */
 int  llmgw__health_peek(llmgw__health *h, int64_t now_us, int64_t *until_us);
+/* The lock-free first step of peek: true when it surely admits (closed, not shared). */
+static inline bool llmgw__health_closed_local(llmgw__health *h)
+{
+    return atomic_load_explicit(&h->shared, memory_order_relaxed) == NULL &&
+           atomic_load_explicit(&h->state, memory_order_acquire) == LLMGW__HEALTH_CLOSED;
+}
 /* Admit for an attempt: ADMIT, ADMIT_PROBE (this caller holds the one probe), or DENY. */
 int  llmgw__health_acquire(llmgw__health *h, int64_t now_us, int64_t *until_us);
 /*

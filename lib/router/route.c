@@ -61,8 +61,8 @@ static int set_group(llmgw__route *r, const char *model)
         if (r->excluded == NULL || r->retries == NULL)
             return llmgw__error_oom();
     } else {
-        memset(r->inline_excluded, 0, sizeof(r->inline_excluded));
-        memset(r->inline_retries, 0, sizeof(r->inline_retries));
+        memset(r->inline_excluded, 0, n * sizeof(r->inline_excluded[0]));
+        memset(r->inline_retries, 0, n * sizeof(r->inline_retries[0]));
     }
     if (r->nvisited < LLMGW__MAX_GROUPS_VISITED)
         r->visited[r->nvisited++] = r->cand.group;
@@ -73,7 +73,7 @@ int llmgw__route_start(llmgw__route *r, llmgw_gateway *gw, const llmgw_request *
 {
     char target[257];
 
-    memset(r, 0, sizeof(*r));
+    memset(r, 0, offsetof(llmgw__route, inline_excluded));
     r->gw = gw;
     r->req = req;
     r->excluded = r->inline_excluded;
@@ -152,12 +152,38 @@ static void soonest(llmgw__route_why *w, int64_t t)
         w->soonest_us = t;
 }
 
+/* Every check of one deployment; true when it may take the attempt now. */
+static bool eligible(llmgw__route *r, llmgw__deployment *d, int64_t now)
+{
+    int64_t until = 0, wait;
+
+    if (!fits(r, d)) {
+        r->why.too_small++;
+        return false;
+    }
+    if (!llmgw__health_closed_local(&d->health) && llmgw__health_peek(&d->health, now, &until) == LLMGW__DENY) {
+        r->why.open++;
+        soonest(&r->why, until);
+        return false;
+    }
+    if (d->max_parallel > 0 && atomic_load(&d->in_flight) >= d->max_parallel) {
+        r->why.busy++;
+        return false;
+    }
+    if ((d->rpm > 0 || d->tpm > 0) && (wait = llmgw__limiter_admit(&d->limiter, now, d->rpm, d->tpm, false)) > 0) {
+        r->why.rate_limited++;
+        soonest(&r->why, now + wait);
+        return false;
+    }
+    return true;
+}
+
 long llmgw__route_pick(llmgw__route *r, int64_t now, long pin, uint64_t *rng)
 {
     bool inline_ok[1024], *ok = inline_ok;
     bool inline_tagged[1024], *tagged = NULL;
     bool filter = r->gw->opts.tag_filtering != 0 && r->req != NULL;
-    llmgw__pick_input in;
+    llmgw__pick_input in, sum;       /* sum stays in registers: nothing outside sees it during the loop */
     size_t i;
     long idx;
 
@@ -174,9 +200,10 @@ long llmgw__route_pick(llmgw__route *r, int64_t now, long pin, uint64_t *rng)
         }
         tag_filter(r, tagged);
     }
+    /* one pass: eligibility, and the priority tier the strategy would otherwise look for */
+    llmgw__pick_summary_begin(&sum);
     for (i = 0; i < r->cand.n; i++) {
         llmgw__deployment *d = r->cand.deps[i];
-        int64_t until = 0, wait;
 
         ok[i] = false;
         if (pin >= 0 && (long)i != pin)
@@ -189,26 +216,12 @@ long llmgw__route_pick(llmgw__route *r, int64_t now, long pin, uint64_t *rng)
             r->why.untagged++;
             continue;
         }
-        if (!fits(r, d)) {
-            r->why.too_small++;
+        if (!eligible(r, d, now))
             continue;
-        }
-        if (llmgw__health_peek(&d->health, now, &until) == LLMGW__DENY) {
-            r->why.open++;
-            soonest(&r->why, until);
-            continue;
-        }
-        if (d->max_parallel > 0 && atomic_load(&d->in_flight) >= d->max_parallel) {
-            r->why.busy++;
-            continue;
-        }
-        if ((d->rpm > 0 || d->tpm > 0) && (wait = llmgw__limiter_admit(&d->limiter, now, d->rpm, d->tpm, false)) > 0) {
-            r->why.rate_limited++;
-            soonest(&r->why, now + wait);
-            continue;
-        }
         ok[i] = true;
+        llmgw__pick_note(&sum, i, d);
     }
+    in = sum;
     in.deps = r->cand.deps;
     in.eligible = ok;
     in.n = r->cand.n;

@@ -28,8 +28,6 @@ typedef struct llmgw__route {
     llmgw__candidates   cand;
     bool               *excluded;
     unsigned int       *retries;
-    bool                inline_excluded[16];
-    unsigned int        inline_retries[16];
     const char         *visited[LLMGW__MAX_GROUPS_VISITED];
     size_t              nvisited;
     unsigned int        fallbacks;       /* group switches made */
@@ -38,6 +36,9 @@ typedef struct llmgw__route {
     const llmgw_request *req;
     char                rule[129];       /* the routing rule that chose the first group, "" = none */
     llmgw__route_why    why;
+    /* last, so that starting a route need not clear them: set_group clears what the group uses */
+    bool                inline_excluded[128];    /* groups up to 128 need no allocation */
+    unsigned int        inline_retries[128];
 } llmgw__route;
 
 /* Resolve the requested model (aliases applied) into the first group. */

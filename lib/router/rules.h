@@ -34,6 +34,8 @@ const char *llmgw__rule_target(const llmgw__rule *r);
 const char *llmgw__rule_name(const llmgw__rule *r);
 
 void llmgw__rules_dispose(llmgw__rules *rs);
+/* Append a compiled rule to the gateway's list (it takes r, even on error). Thread-safe. */
+int  llmgw__rules_add(llmgw_gateway *gw, llmgw__rule *r);
 
 /* Facts about a request the conditions look at, computed once per request. */
 typedef struct llmgw__facts {

@@ -1,52 +1,18 @@
 /*
- * lib/router/rules_regex.c: the `$regex` matcher (see rules_regex.h).
- *
- * A pattern is parsed into a small tree, the tree is compiled into an NFA
- * program (repetitions expanded), and matching runs every thread of the
- * program in lockstep over the input bytes, so the time is linear in the
- * input and bounded by the program size, whatever the pattern.
+ * lib/router/rules_regex.c: the `$regex` matcher (see rules_regex.h):
+ * parsing a pattern into a small tree. The tree is compiled into an NFA
+ * program in rules_regex_gen.c (repetitions expanded), and the program runs
+ * in rules_regex_vm.c, linear in the input whatever the pattern.
  */
 #include "../core/common.h"
 #include "rules_regex.h"
+#include "rules_regex_impl.h"
 
-#define MAX_NODES (2 * LLMGW__REGEX_MAX_PATTERN + 8)
+#define is_word llmgw__regex_is_word
+#define MAX_NODES LLMGW__REGEX_MAX_NODES
 #define MAX_COUNT 1000          /* {n,m} bounds */
-#define NONE      0xFFFFu       /* end of a chain of splits to patch */
 
-/* ---- the tree ---- */
-
-enum { A_EMPTY, A_BYTES, A_CLASS, A_BOL, A_EOL, A_WORDB, A_NWORDB, A_CAT, A_ALT, A_REP };
-
-typedef struct anode {
-    int     kind;
-    uint8_t bytes[4];           /* A_BYTES: one character, UTF-8 */
-    int     nbytes;
-    int     cls;                /* A_CLASS: index into classes */
-    int     min, max;           /* A_REP: max < 0 is unbounded */
-    int     a, b;               /* children (A_CAT, A_ALT: both; A_REP: a) */
-} anode;
-
-typedef struct cls {
-    uint64_t bits[2];           /* ASCII members */
-    bool     upper;             /* also every non-ASCII character */
-} cls;
-
-/* ---- the program ---- */
-
-enum { I_BYTE, I_CLASS, I_CONT, I_SPLIT, I_JMP, I_BOL, I_EOL, I_WORDB, I_NWORDB, I_MATCH };
-
-typedef struct inst {
-    uint8_t  op;
-    uint8_t  byte;
-    uint16_t x, y;              /* I_SPLIT, I_JMP: targets; I_CLASS: class index in x */
-} inst;
-
-struct llmgw__regex {
-    inst   prog[LLMGW__REGEX_MAX_PROGRAM];
-    size_t n;
-    cls   *classes;
-    size_t nclasses;
-};
+typedef llmgw__regex_anode anode;
 
 typedef struct parser {
     const char    *p;
@@ -94,15 +60,6 @@ static void set_bit(cls *c, unsigned b)
     c->bits[b >> 6] |= (uint64_t)1 << (b & 63);
 }
 
-static bool has_bit(const cls *c, unsigned b)
-{
-    return (c->bits[b >> 6] >> (b & 63)) & 1;
-}
-
-static bool is_word(unsigned char b)
-{
-    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b == '_';
-}
 
 static bool is_space(unsigned char b)
 {
@@ -489,113 +446,12 @@ static int parse_alt(parser *ps)
     return left;
 }
 
-/* ---- compiling the tree ---- */
-
-typedef struct emitter {
-    llmgw__regex  *re;
-    const anode   *nodes;
-    bool           full;
-} emitter;
-
-static size_t emit(emitter *e, int op, uint8_t byte, size_t x, size_t y)
-{
-    size_t at = e->re->n;
-
-    if (at >= LLMGW__REGEX_MAX_PROGRAM) {
-        e->full = true;
-        return at;
-    }
-    e->re->prog[at].op = (uint8_t)op;
-    e->re->prog[at].byte = byte;
-    e->re->prog[at].x = (uint16_t)x;
-    e->re->prog[at].y = (uint16_t)y;
-    e->re->n++;
-    return at;
-}
-
-static void patch_y(emitter *e, size_t at, size_t y)
-{
-    if (!e->full && at < e->re->n)
-        e->re->prog[at].y = (uint16_t)y;
-}
-
-static void patch_x(emitter *e, size_t at, size_t x)
-{
-    if (!e->full && at < e->re->n)
-        e->re->prog[at].x = (uint16_t)x;
-}
-
-static void gen(emitter *e, int i, int depth)
-{
-    const anode *n = &e->nodes[i];
-    size_t l, s, j, chain;
-    int r;
-
-    if (e->full || depth > 2 * MAX_NODES)
-        return;
-    switch (n->kind) {
-    case A_EMPTY:
-        break;
-    case A_BYTES:
-        for (r = 0; r < n->nbytes; r++)
-            emit(e, I_BYTE, n->bytes[r], 0, 0);
-        break;
-    case A_CLASS:
-        emit(e, I_CLASS, 0, (size_t)n->cls, 0);
-        if (e->re->classes[n->cls].upper) {     /* then the rest of a multi-byte character */
-            l = emit(e, I_SPLIT, 0, e->re->n + 1, e->re->n + 3);
-            emit(e, I_CONT, 0, 0, 0);
-            emit(e, I_JMP, 0, l, 0);
-        }
-        break;
-    case A_BOL:    emit(e, I_BOL, 0, 0, 0); break;
-    case A_EOL:    emit(e, I_EOL, 0, 0, 0); break;
-    case A_WORDB:  emit(e, I_WORDB, 0, 0, 0); break;
-    case A_NWORDB: emit(e, I_NWORDB, 0, 0, 0); break;
-    case A_CAT:
-        gen(e, n->a, depth + 1);
-        gen(e, n->b, depth + 1);
-        break;
-    case A_ALT:
-        s = emit(e, I_SPLIT, 0, e->re->n + 1, 0);
-        gen(e, n->a, depth + 1);
-        j = emit(e, I_JMP, 0, 0, 0);
-        patch_y(e, s, e->re->n);
-        gen(e, n->b, depth + 1);
-        patch_x(e, j, e->re->n);
-        break;
-    case A_REP:
-        for (r = 0; r < n->min && !e->full; r++)
-            gen(e, n->a, depth + 1);
-        if (n->max < 0) {
-            l = emit(e, I_SPLIT, 0, e->re->n + 1, 0);
-            gen(e, n->a, depth + 1);
-            emit(e, I_JMP, 0, l, 0);
-            patch_y(e, l, e->re->n);
-            break;
-        }
-        /* each optional copy may skip to the end: a chain of splits, linked through y until patched */
-        for (chain = NONE, r = n->min; r < n->max && !e->full; r++) {
-            chain = emit(e, I_SPLIT, 0, e->re->n + 1, chain);
-            gen(e, n->a, depth + 1);
-        }
-        while (!e->full && chain != NONE) {
-            j = e->re->prog[chain].y;
-            e->re->prog[chain].y = (uint16_t)e->re->n;
-            chain = j;
-        }
-        break;
-    default:
-        break;
-    }
-}
-
 int llmgw__regex_compile(llmgw__regex **out, const char *pattern, const char **why)
 {
     parser ps;
-    emitter e;
     llmgw__regex *re;
     int root;
+    bool full;
 
     *out = NULL;
     *why = NULL;
@@ -624,13 +480,9 @@ int llmgw__regex_compile(llmgw__regex **out, const char *pattern, const char **w
     }
     re->classes = ps.classes;
     re->nclasses = ps.nclasses;
-    e.re = re;
-    e.nodes = ps.nodes;
-    e.full = false;
-    gen(&e, root, 0);
-    emit(&e, I_MATCH, 0, 0, 0);
+    full = !llmgw__regex_gen(re, ps.nodes, root);
     llmgw__free(ps.nodes);
-    if (e.full) {
+    if (full) {
         llmgw__regex_free(re);
         *why = "the pattern is too large once its repetitions are expanded";
         return LLMGW_EINVAL;
@@ -645,121 +497,4 @@ void llmgw__regex_free(llmgw__regex *re)
         return;
     llmgw__free(re->classes);
     llmgw__free(re);
-}
-
-/* ---- matching ---- */
-
-typedef struct sim {
-    const llmgw__regex  *re;
-    const unsigned char *s;
-    size_t               len;
-    uint32_t             mark[LLMGW__REGEX_MAX_PROGRAM];
-    uint16_t             stack[LLMGW__REGEX_MAX_PROGRAM];
-} sim;
-
-static bool word_at(const sim *m, size_t pos)
-{
-    return pos < m->len && is_word(m->s[pos]);
-}
-
-static bool assertion_holds(const sim *m, int op, size_t pos)
-{
-    bool before = pos > 0 && word_at(m, pos - 1), after = word_at(m, pos);
-
-    switch (op) {
-    case I_BOL:    return pos == 0;
-    case I_EOL:    return pos == m->len;
-    case I_WORDB:  return before != after;
-    default:       return before == after;     /* I_NWORDB */
-    }
-}
-
-/*
- * Add the threads reachable from pc at position pos (mark generation gen) to
- * list: true when one of them reaches the match.
- */
-static bool add(sim *m, uint16_t *list, size_t *n, size_t pc, size_t pos, uint32_t gen)
-{
-    size_t top = 0;
-
-    if (m->mark[pc] == gen)
-        return false;
-    m->mark[pc] = gen;
-    m->stack[top++] = (uint16_t)pc;
-    while (top > 0) {
-        const inst *in = &m->re->prog[m->stack[--top]];
-        size_t next[2], k, nn = 0;
-        switch (in->op) {
-        case I_MATCH:
-            return true;
-        case I_JMP:
-            next[nn++] = in->x;
-            break;
-        case I_SPLIT:
-            next[nn++] = in->x;
-            next[nn++] = in->y;
-            break;
-        case I_BOL: case I_EOL: case I_WORDB: case I_NWORDB:
-            if (assertion_holds(m, in->op, pos))
-                next[nn++] = (size_t)(in - m->re->prog) + 1;
-            break;
-        default:
-            list[(*n)++] = (uint16_t)(in - m->re->prog);
-            break;
-        }
-        for (k = 0; k < nn; k++) {
-            if (m->mark[next[k]] != gen) {
-                m->mark[next[k]] = gen;
-                m->stack[top++] = (uint16_t)next[k];
-            }
-        }
-    }
-    return false;
-}
-
-static bool consumes(const llmgw__regex *re, const inst *in, unsigned char b)
-{
-    const cls *c;
-
-    switch (in->op) {
-    case I_BYTE:  return b == in->byte;
-    case I_CONT:  return (b & 0xC0) == 0x80;
-    case I_CLASS:
-        c = &re->classes[in->x];
-        return b < 0x80 ? has_bit(c, b) : c->upper && b >= 0xC0;
-    default:      return false;
-    }
-}
-
-bool llmgw__regex_test(const llmgw__regex *re, const char *s)
-{
-    uint16_t a[LLMGW__REGEX_MAX_PROGRAM], b[LLMGW__REGEX_MAX_PROGRAM], *cur = a, *nxt = b, *t;
-    size_t ncur = 0, nnxt, pos, i;
-    sim m;
-
-    if (re == NULL || s == NULL)
-        return false;
-    m.re = re;
-    m.s = (const unsigned char *)s;
-    m.len = strlen(s);
-    if (m.len >= UINT32_MAX - 1)
-        return false;
-    memset(m.mark, 0, sizeof(m.mark[0]) * re->n);
-    for (pos = 0;; pos++) {
-        uint32_t gen = (uint32_t)pos + 1;
-        if (add(&m, cur, &ncur, 0, pos, gen))       /* a match may start anywhere */
-            return true;
-        if (pos == m.len)
-            return false;
-        nnxt = 0;
-        for (i = 0; i < ncur; i++) {
-            const inst *in = &re->prog[cur[i]];
-            if (consumes(re, in, m.s[pos]) && add(&m, nxt, &nnxt, (size_t)cur[i] + 1, pos + 1, gen + 1))
-                return true;
-        }
-        t = cur;
-        cur = nxt;
-        nxt = t;
-        ncur = nnxt;
-    }
 }

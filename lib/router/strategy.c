@@ -12,10 +12,7 @@
 
 #define LATENCY_BUFFER 0.10
 
-static int rank(const llmgw__deployment *d)
-{
-    return d->order > 0 ? d->order : INT_MAX;
-}
+#define rank llmgw__pick_rank
 
 /* Weight for simple-shuffle: explicit weight, else rpm, else tpm, else 1 (LiteLLM's rule). */
 static uint64_t shuffle_weight(const llmgw__deployment *d, int basis)
@@ -60,11 +57,19 @@ static double cost_score(const llmgw__pick_input *in, const llmgw__deployment *d
            (double)d->price.output * (double)(in->est_output_tokens ? in->est_output_tokens : 256);
 }
 
-static long shuffle(const llmgw__pick_input *in, const bool *tier, int basis, uint64_t *rng)
+static long shuffle(const llmgw__pick_input *in, const bool *tier, size_t members, int basis, uint64_t *rng)
 {
     uint64_t total = 0, pick;
     size_t i;
 
+    if (basis == 0) {
+        /* every weight is 1: the pick-th member, without reading the deployments */
+        pick = llmgw__rand_below(rng, members);
+        for (i = 0; i < in->n; i++)
+            if (tier[i] && pick-- == 0)
+                return (long)i;
+        return -1;
+    }
     for (i = 0; i < in->n; i++)
         if (tier[i])
             total += shuffle_weight(in->deps[i], basis);
@@ -81,6 +86,26 @@ static long shuffle(const llmgw__pick_input *in, const bool *tier, int basis, ui
     return -1;
 }
 
+/* The caller's summary stands for passes 1 and 2; the tier array is needed only with mixed ranks. */
+static bool from_summary(const llmgw__pick_input *in, bool *tier, int *best, size_t *members, size_t *last,
+                         bool *any_weight, bool *any_rpm, bool *any_tpm)
+{
+    size_t i;
+
+    if (!in->summary_set)
+        return false;
+    *best = in->best_rank;
+    *members = in->members;
+    *last = in->last;
+    *any_weight = in->any_weight;
+    *any_rpm = in->any_rpm;
+    *any_tpm = in->any_tpm;
+    if (tier != NULL)
+        for (i = 0; i < in->n; i++)
+            tier[i] = in->eligible[i] && rank(in->deps[i]) == in->best_rank;
+    return true;
+}
+
 long llmgw__strategy_pick(const llmgw__pick_input *in, uint64_t *rng)
 {
     bool inline_tier[1024], *tier = inline_tier;
@@ -90,17 +115,27 @@ long llmgw__strategy_pick(const llmgw__pick_input *in, uint64_t *rng)
     size_t i, members = 0, last = 0;
     long r = -1;
 
-    /* pass 1: the best priority among the eligible */
-    for (i = 0; i < in->n; i++) {
-        if (in->eligible[i]) {
-            members++;
-            if (rank(in->deps[i]) < best)
-                best = rank(in->deps[i]);
-        }
-    }
-    if (members == 0)
+    if (in->summary_set && in->members == 0)
         return -1;
-    members = 0;
+    if (in->summary_set && in->members == 1)
+        return (long)in->last;
+    if (in->summary_set && in->uniform_rank && in->strategy == LLMGW_ROUTING_SIMPLE_SHUFFLE)
+        /* the common case: no priorities, so the tier is the eligible set */
+        return shuffle(in, in->eligible, in->members,
+                       in->any_weight ? 1 : in->any_rpm ? 2 : in->any_tpm ? 3 : 0, rng);
+    if (!in->summary_set) {
+        /* pass 1: the best priority among the eligible */
+        for (i = 0; i < in->n; i++) {
+            if (in->eligible[i]) {
+                members++;
+                if (rank(in->deps[i]) < best)
+                    best = rank(in->deps[i]);
+            }
+        }
+        if (members == 0)
+            return -1;
+        members = 0;
+    }
     if (in->n > LLMGW_ARRAY_SIZE(inline_tier)) {
         tier = llmgw__calloc(in->n, sizeof(*tier));
         score = llmgw__calloc(in->n, sizeof(*score));
@@ -114,17 +149,19 @@ long llmgw__strategy_pick(const llmgw__pick_input *in, uint64_t *rng)
             return -1;
         }
     }
-    /* pass 2: the tier, and what the shuffle weighs by */
-    for (i = 0; i < in->n; i++) {
-        const llmgw__deployment *d = in->deps[i];
-        tier[i] = in->eligible[i] && rank(d) == best;
-        if (!tier[i])
-            continue;
-        members++;
-        last = i;
-        any_weight |= d->weight_set > 0;
-        any_rpm |= d->rpm > 0;
-        any_tpm |= d->tpm > 0;
+    if (!from_summary(in, tier, &best, &members, &last, &any_weight, &any_rpm, &any_tpm)) {
+        /* pass 2: the tier, and what the shuffle weighs by */
+        for (i = 0; i < in->n; i++) {
+            const llmgw__deployment *d = in->deps[i];
+            tier[i] = in->eligible[i] && rank(d) == best;
+            if (!tier[i])
+                continue;
+            members++;
+            last = i;
+            any_weight |= d->weight_set > 0;
+            any_rpm |= d->rpm > 0;
+            any_tpm |= d->tpm > 0;
+        }
     }
     if (members == 0)
         goto out;
@@ -156,11 +193,11 @@ long llmgw__strategy_pick(const llmgw__pick_input *in, uint64_t *rng)
             score[i] = tier[i] ? cost_score(in, in->deps[i]) : INFINITY;
         r = pick_best(in, tier, score, 0, rng);
         if (r < 0 || isinf(score[r]))
-            r = shuffle(in, tier, basis, rng);      /* no prices known */
+            r = shuffle(in, tier, members, basis, rng);      /* no prices known */
         break;
     case LLMGW_ROUTING_SIMPLE_SHUFFLE:
     default:
-        r = shuffle(in, tier, basis, rng);
+        r = shuffle(in, tier, members, basis, rng);
         break;
     }
 out:

@@ -279,7 +279,8 @@ static CURLcode drive(llmgw__conn *c, llmgw__transfer *t, xfer_state *xs, bool *
             return result;
         }
         now = llmgw__mono_us();
-        if (t->cancel != NULL && atomic_load_explicit(t->cancel, memory_order_relaxed)) {
+        if ((t->cancel != NULL && atomic_load_explicit(t->cancel, memory_order_relaxed)) ||
+            (t->cancel_also != NULL && atomic_load_explicit(t->cancel_also, memory_order_relaxed))) {
             t->outcome = LLMGW__XFER_CANCELLED;
         } else if (now >= total_at) {
             t->outcome = t->got_body_byte || t->got_status ? LLMGW__XFER_TIMEOUT_TOTAL
@@ -298,7 +299,8 @@ static CURLcode drive(llmgw__conn *c, llmgw__transfer *t, xfer_state *xs, bool *
             wait = LLMGW_MIN(wait, ms_left(first_at, now));
         else if (lim->idle_ms > 0)
             wait = LLMGW_MIN(wait, ms_left(xs->last_data_us + lim->idle_ms * 1000, now));
-        wait = LLMGW_MIN(wait, t->cancel ? 100 : 1000);
+        /* a hedged attempt (cancel_also) may lose the race at any moment: look more often */
+        wait = LLMGW_MIN(wait, t->cancel_also ? 20 : t->cancel ? 100 : 1000);
         if (wait < 1)
             wait = 1;
         mc = curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL);

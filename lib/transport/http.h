@@ -108,6 +108,7 @@ typedef struct llmgw__transfer {
     llmgw__body_cb                on_body;      /* NULL: collect the body */
     void                         *body_userdata;
     const atomic_int             *cancel;       /* may be NULL */
+    const atomic_int             *cancel_also;  /* a second flag (a hedged attempt's own); may be NULL */
     /* out */
     llmgw_http_response           response;
     llmgw__xfer_outcome           outcome;

@@ -134,24 +134,24 @@ static void check_full(llmgw_gateway *gw)
     assert_int_equal(s->redis.command_timeout_ms, 50);
     assert_string_equal(s->usage_log_path, "/var/log/llmgw/usage.jsonl");
     assert_false(s->capture_content);
-    assert_int_equal(s->nbudgets, 2);                         /* for every request: recorded, not enforced */
+    assert_int_equal(s->nbudgets, 2);                         /* for every request */
     assert_int_equal(s->budgets[0].max_nusd, 50000000000);    /* litellm_settings.max_budget, 30d */
     assert_int_equal(s->budgets[0].period, LLMGW_PERIOD_MONTHLY);
     assert_int_equal(s->budgets[1].max_nusd, 5000000000);     /* llmgw_settings.budget.max_usd_per_day */
     assert_int_equal(s->budgets[1].period, LLMGW_PERIOD_DAILY);
+    /* ... and on the ledger, gateway-wide */
+    assert_int_equal(llmgw_gateway_budget_status(gw, LLMGW_BUDGET_GLOBAL, "monthly", &st), 0);
+    assert_int_equal(st.limit_nusd, 50000000000);
+    assert_int_equal(llmgw_gateway_budget_status(gw, LLMGW_BUDGET_GLOBAL, "daily", &st), 0);
+    assert_int_equal(st.limit_nusd, 5000000000);
 }
 
-/*
- * The full config's only warnings: the two budgets for every request, which
- * are not enforced yet, and its price file, which this machine does not have.
- */
+/* The full config's only warning: its price file, which this machine does not have. */
 static void check_full_warnings(const cfg_log *log)
 {
-    if (cfg_log_warnings(log) != 3 || !cfg_log_find(log, LLMGW_LOG_WARN, "litellm_settings.max_budget: a budget "
-                                                    "for every request is not enforced yet") ||
+    if (cfg_log_warnings(log) != 1 ||
         !cfg_log_find(log, LLMGW_LOG_WARN, "price file '/usr/share/llmgw/prices.json' not found: using the "
-                                           "built-in price table") ||
-        !cfg_log_find(log, LLMGW_LOG_WARN, "llmgw_settings.budget.max_usd_per_day: a budget for every request")) {
+                                           "built-in price table")) {
         cfg_log_dump(log);
         fail_msg("unexpected warnings");
     }
@@ -229,15 +229,10 @@ static void test_ecosystem_example(void **state)
     setenv("HOME", "/home/tester", 1);
     if (llmgw_gateway_open(&gw, DATA "ecosystem.yaml", &o) != 0)
         fail_msg("%s", llmgw_error_last()->message);
-    /*
-     * two warnings: budget.max_usd_per_day is for every request, which the
-     * ledger cannot hold yet, and the price file it names is not on this machine
-     */
-    assert_int_equal(log.n, 2);
+    /* one warning: the price file it names is not on this machine */
+    assert_int_equal(log.n, 1);
     assert_non_null(cfg_log_find(&log, LLMGW_LOG_WARN, "price file '/usr/share/llmgw/model_prices_and_context_"
                                                       "window.json' not found: using the built-in price table"));
-    assert_non_null(cfg_log_find(&log, LLMGW_LOG_WARN, "llmgw_settings.budget.max_usd_per_day: a budget for "
-                                                      "every request is not enforced yet"));
     assert_int_equal(gw->ndeps, 3);
     assert_int_equal(llmgw_gateway_group_size(gw, "smart"), 2);
     d = cfg_dep_of(gw, "anthropic");
@@ -258,6 +253,12 @@ static void test_ecosystem_example(void **state)
     assert_string_equal(gw->settings->usage_log_path, "/home/tester/.local/state/llmgw/log.jsonl");
     assert_int_equal(gw->settings->nbudgets, 1);
     assert_int_equal(gw->settings->budgets[0].max_nusd, 5000000000);
+    {
+        llmgw_budget_status st;
+        assert_int_equal(llmgw_gateway_budget_status(gw, LLMGW_BUDGET_GLOBAL, NULL, &st), 0);   /* the only one */
+        assert_int_equal(st.limit_nusd, 5000000000);
+        assert_int_equal(st.period, LLMGW_PERIOD_DAILY);
+    }
     llmgw_gateway_free(gw);
     cfg_log_clear(&log);
     unsetenv("ANTHROPIC_API_KEY");

@@ -298,13 +298,13 @@ static void test_usage_json(void **state)
         "\"error_class\":\"rate_limit\",\"http_status\":429,\"usage_known\":false,\"billed\":false,"
         "\"input_tokens\":0,\"output_tokens\":0,\"cache_read_tokens\":0,\"cache_creation_tokens\":0,"
         "\"reasoning_tokens\":0,\"usage_estimated\":false,\"cost_nano_usd\":null,\"cost_source\":\"unknown\","
-        "\"latency_ms\":12.5,\"wait_ms\":0,\"retry_after_ms\":150},"
+        "\"latency_ms\":12.5,\"wait_ms\":0,\"retry_after_ms\":150,\"group\":null,\"route_rule\":null},"
         "{\"deployment\":\"dep-a\",\"provider\":\"openai\",\"model\":\"gpt-4o\",\"status\":\"success\","
         "\"error_class\":null,\"http_status\":200,\"usage_known\":true,\"billed\":true,"
         "\"input_tokens\":100,\"output_tokens\":50,\"cache_read_tokens\":20,\"cache_creation_tokens\":5,"
         "\"reasoning_tokens\":10,\"usage_estimated\":false,\"cost_nano_usd\":1234567,\"cost_source\":\"computed\","
         "\"latency_ms\":800,\"wait_ms\":250,"
-        "\"retry_after_ms\":null}],\"tags\":[\"t1\",\"t2\"]}");
+        "\"retry_after_ms\":null,\"group\":null,\"route_rule\":null}],\"tags\":[\"t1\",\"t2\"],\"metadata\":null}");
     llmgw_buf_dispose(&b);
     llmgw__record_dispose(&rec);
     llmgw__record_dispose(NULL);

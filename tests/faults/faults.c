@@ -302,6 +302,15 @@ void fx_run_row(fx *f, const frow *row, int mode)
     fxc_call_once(&k, o);
     o->lane_a = fxc_lane_count(f->srv, k.lane_a);
     o->lane_b = k.group ? fxc_lane_count(f->srv, k.lane_b) : 0;
+    {
+        mock_ledger la, lb;
+        memset(&lb, 0, sizeof(lb));
+        mock_server_ledger(f->srv, k.lane_a, &la);
+        if (k.group)
+            mock_server_ledger(f->srv, k.lane_b, &lb);
+        o->led_in = la.prompt_tokens + lb.prompt_tokens;
+        o->led_out = la.completion_tokens + lb.completion_tokens;
+    }
     fxc_check_invariants(&k, o);
     if (k.group)
         fxc_check_group(&k, e, o);

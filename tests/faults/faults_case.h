@@ -39,6 +39,7 @@ typedef struct obs {
     int           cache_hit;
     double        elapsed_ms;
     int           lane_a, lane_b;
+    uint64_t      led_in, led_out;           /* tokens the mock billed on both lanes (its ledger) */
     collect      *c;                         /* stream callbacks (streamed modes) */
     usage_seen    u;
 } obs;

@@ -61,6 +61,23 @@ void fxc_check_invariants(kase *k, const obs *o)
     }
     if (o->rc == 0)
         fx_check(f, fx_utf8_valid(o->text, o->text_len), w, "response text is not valid UTF-8");
+    /* usage: never more than the mock billed; exactly that for an answer in one attempt */
+    {
+        uint64_t in = 0, out = 0;
+        for (i = 0; i < o->nattempts && i < MAX_TRAIL; i++)
+            if (o->trail[i].usage_known) {
+                in += o->trail[i].input_tokens;
+                out += o->trail[i].output_tokens;
+            }
+        fx_check(f, in <= o->led_in && out <= o->led_out, w, "attempts report %llu/%llu tokens, the mock billed %llu/%llu",
+                 (unsigned long long)in, (unsigned long long)out, (unsigned long long)o->led_in,
+                 (unsigned long long)o->led_out);
+        if (o->rc == 0 && o->nattempts == 1 && !o->cache_hit)
+            fx_check(f, in == o->led_in && out == o->led_out && o->u.input == in && o->u.output == out, w,
+                     "one-attempt answer: attempt %llu/%llu tokens, record %llu/%llu, mock billed %llu/%llu",
+                     (unsigned long long)in, (unsigned long long)out, (unsigned long long)o->u.input,
+                     (unsigned long long)o->u.output, (unsigned long long)o->led_in, (unsigned long long)o->led_out);
+    }
     /* one retry layer: every upstream request is in the trail, and nothing else is */
     for (i = 0; i < o->nattempts && i < MAX_TRAIL; i++) {
         on_a += strcmp(o->trail_dep[i], "a") == 0;

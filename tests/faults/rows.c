@@ -27,6 +27,8 @@
 #define RTW(c, ms) { K_RETRY, 0, LLMGW_ERRCLASS_##c, 1, 0, 0, ms }
 /* retried, but never failed over: in a group, n attempts on the faulty deployment, then its error */
 #define RT_NOFO(c, n) { K_RETRY, 0, LLMGW_ERRCLASS_##c, 0, n, 0, 0 }
+/* the same, after waiting at least ms */
+#define RTW_NOFO(c, n, ms) { K_RETRY, 0, LLMGW_ERRCLASS_##c, 0, n, 0, ms }
 /* fails at once and is failed over in a group */
 #define FAIL_FO(code, c) { K_FAIL, LLMGW_##code, LLMGW_ERRCLASS_##c, 1, 0, 0, 0 }
 #define FAIL_FO_RA(code, c, ra) { K_FAIL, LLMGW_##code, LLMGW_ERRCLASS_##c, 1, 0, ra, 0 }
@@ -140,6 +142,11 @@ const frow fault_rows[] = {
       FAIL_RA(EPROVIDER, BAD_REQUEST, 1000), FAIL_RA(EPROVIDER, BAD_REQUEST, 1000) },
     { "422-retry-after-1", "{\"status\":422,\"headers\":{\"retry-after\":\"1\"}}",
       FAIL_RA(EPROVIDER, BAD_REQUEST, 1000), FAIL_RA(EPROVIDER, BAD_REQUEST, 1000) },
+    { "402-retry-after-1", "{\"status\":402,\"headers\":{\"retry-after\":\"1\"}}",
+      FAIL_FO_RA(ERATELIMIT, QUOTA_EXCEEDED, 1000), FAIL_FO_RA(ERATELIMIT, QUOTA_EXCEEDED, 1000) },
+    /* 409 is retried once (SDK rule), after its hint, and never failed over */
+    { "409-retry-after-ms-100", "{\"status\":409,\"headers\":{\"retry-after-ms\":\"100\"}}",
+      RTW_NOFO(BAD_REQUEST, 2, 100), RTW_NOFO(BAD_REQUEST, 2, 100) },
     { "429-quota-retry-after-1", "{\"status\":429,\"error_type\":\"insufficient_quota\",\"error_code\":"
       "\"insufficient_quota\",\"headers\":{\"retry-after\":\"1\"}}",
       FAIL_FO_RA(ERATELIMIT, QUOTA_EXCEEDED, 1000), FAIL_FO_RA(ERATELIMIT, QUOTA_EXCEEDED, 1000) },
@@ -184,6 +191,12 @@ const frow fault_rows[] = {
       FAIL(EUNAVAILABLE, SERVER_ERROR) },
     { "header-bomb-bytes", "{\"header_bytes\":100000}", FAIL(EUNAVAILABLE, SERVER_ERROR),
       FAIL(EUNAVAILABLE, SERVER_ERROR) },
+    /* SSE comment lines before the first and the finish event (OpenRouter's keep-alives): ignored */
+    { "sse-comment-lines", "{\"sse_comment\":\"OPENROUTER PROCESSING\"}", OK, OK },
+    /* usage on the finish chunk as well as on the usage chunk (Mistral, Fireworks): counted once */
+    { "usage-on-finish-chunk", "{\"usage_on_finish\":true}", OK, OK },
+    /* the text in 40 small deltas: reassembled whole */
+    { "many-small-deltas", "{\"text\":\"one two three four five six seven eight nine ten\",\"chunks\":40}", OK, OK },
     /* invalid UTF-8 in the answer: delivered as U+FFFD (the harness checks every text is valid) */
     { "invalid-utf8", "{\"invalid_utf8\":true}", OK, OK },
     /* token counts must be integers in [0, 2^40): anything else is a broken answer */

@@ -3,8 +3,9 @@
 #
 #   tests/fuzz/run.sh [SECONDS]          every target for SECONDS (default 600), JOBS at a time
 #   tests/fuzz/run.sh TARGET SECONDS [libFuzzer flags...]    one target
-#   tests/fuzz/run.sh --smoke            CI: replay every corpus once, then every target for
-#                                        SMOKE_SECONDS (default 25), JOBS at a time
+#   tests/fuzz/run.sh --smoke            CI: replay every corpus once, then every target over its
+#                                        seeds plus SMOKE_RUNS inputs (default 5000; at most
+#                                        SMOKE_SECONDS, default 30), JOBS at a time
 #   tests/fuzz/run.sh --replay           replay every corpus and reproducer once (meson suite 'fuzz')
 #   tests/fuzz/run.sh --list             the target names
 #
@@ -87,13 +88,14 @@ build() {
       { cat "$BUILD.setup.log" >&2; return 1; }
     grep -q 'cJSON compiled from' "$BUILD.setup.log" || log "note: cJSON is not instrumented in $BUILD"
   fi
-  meson compile -C "$BUILD" "${TARGETS[@]}" >"$BUILD/compile-fuzz.log" 2>&1 ||
+  # regenerate first when a meson.build changed (meson compile looks targets up in the old introspection)
+  { ninja -C "$BUILD" build.ninja && meson compile -C "$BUILD" "${TARGETS[@]}"; } >"$BUILD/compile-fuzz.log" 2>&1 ||
     { tail -40 "$BUILD/compile-fuzz.log" >&2; return 1; }
 }
 
 targets() {
   local t
-  for t in aws_eventstream framing json request prices config_json config_yaml openai azure compat \
+  for t in aws_eventstream framing json request prices cache_entry config_json config_yaml openai azure compat \
            anthropic gemini bedrock cohere ollama; do
     if [ "$t" = config_yaml ] && ! pkg-config --exists yaml-0.1 2>/dev/null; then continue; fi
     echo "fuzz_$t"
@@ -132,8 +134,10 @@ summary() {
     "$([ "$rc" -eq 0 ] && echo ok || echo FAIL)" "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes"
 }
 
+# fuzz_all SECONDS [libFuzzer flags...]: every target, JOBS at a time
 fuzz_all() {
   local seconds=$1 t running=0 failed=0 rc
+  shift
   extra_seeds
   mkdir -p "$BUILD/logs"
   for t in "${TARGETS[@]}"; do
@@ -141,7 +145,7 @@ fuzz_all() {
       wait -n; running=$((running - 1))
     done
     rm -f "$BUILD/logs/$t.rc"
-    ( fuzz_one "$t" "$seconds"; echo $? >"$BUILD/logs/$t.rc" ) &
+    ( fuzz_one "$t" "$seconds" "$@"; echo $? >"$BUILD/logs/$t.rc" ) &
     running=$((running + 1))
   done
   wait
@@ -168,7 +172,7 @@ case "${1:-}" in
     replay=$?
     grep -E '^(Ok|Fail|Timeout):' "$BUILD/replay.log" | tr -s ' ' | paste -sd' ' - | sed 's/^/replay: /'
     [ $replay -ne 0 ] && grep -E ' (FAIL|TIMEOUT) ' "$BUILD/replay.log"
-    fuzz_all "${SMOKE_SECONDS:-25}"; smoke=$?
+    fuzz_all "${SMOKE_SECONDS:-30}" -runs="${SMOKE_RUNS:-5000}"; smoke=$?
     exit $((replay != 0 || smoke != 0))
     ;;
   fuzz_*)

@@ -2,7 +2,8 @@
  * tests/redis/test_redis_budget.c: one spend ledger for several processes:
  * concurrent spenders never exceed a budget, reservations are all or
  * nothing, leases and period keys expire, status shows the fleet's spend,
- * and the local ledger takes over when Redis is gone.
+ * and the local ledger takes over when Redis is gone; budget alerts fire
+ * once per threshold for the whole fleet; gateway-wide budgets are shared.
  */
 #include "rfx.h"
 
@@ -227,15 +228,170 @@ static void test_reservation_is_a_lease(void **state)
     llmgw_gateway_free(gw);
 }
 
+/* ---- alerts: once per threshold across processes ---- */
+
+typedef struct alert_out {
+    int     count[3];
+    int64_t spent[3];
+    int     not_shared;
+    int     other;
+} alert_out;
+
+static pthread_mutex_t alert_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void child_alert(const llmgw_budget_alert *a, void *userdata)
+{
+    alert_out *o = userdata;
+    int k = a->threshold == 0.5 ? 0 : a->threshold == 0.8 ? 1 : a->threshold == 0.99 ? 2 : -1;
+
+    pthread_mutex_lock(&alert_mu);
+    if (k < 0 || a->scope != LLMGW_BUDGET_CUSTOMER || (strncmp(a->name, "alerted", 7) != 0 && strcmp(a->name, "hooli") != 0)) {
+        o->other++;
+    } else {
+        o->count[k]++;
+        o->spent[k] = a->spent_nusd;
+        if (!a->shared)
+            o->not_shared++;
+    }
+    pthread_mutex_unlock(&alert_mu);
+}
+
+static void alert_child(void *p, void *o)
+{
+    static const double th[] = { 0.5, 0.8, 0.99 };
+    alert_out *out = o;
+    llmgw_gateway *gw;
+    spender sp[3];
+    pthread_t t[3];
+    int i;
+
+    (void)p;
+    CHILD_CHECK((gw = rfx_gateway_try(&srv, NULL, 0)) != NULL);
+    CHILD_CHECK(llmgw_gateway_set_budget(gw, LLMGW_BUDGET_CUSTOMER, "alerted", 1.0, LLMGW_PERIOD_TOTAL) == 0);
+    CHILD_CHECK(llmgw_gateway_set_budget_alerts(gw, LLMGW_BUDGET_CUSTOMER, "alerted", th, 3) == 0);
+    CHILD_CHECK(llmgw_gateway_on_budget_alert(gw, child_alert, out) == 0);
+    for (i = 0; i < 3; i++) {
+        sp[i].gw = gw;
+        sp[i].name = "alerted";
+        sp[i].spent = sp[i].refused = 0;
+        CHILD_CHECK(pthread_create(&t[i], NULL, spend_thread, &sp[i]) == 0);
+    }
+    for (i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    llmgw_gateway_free(gw);
+}
+
+static void test_alerts_once_across_processes(void **state)
+{
+    alert_out outs[4];
+    int args[4] = { 0, 1, 2, 3 };
+    int i, k, count[3] = { 0, 0, 0 };
+    int64_t spent[3] = { 0, 0, 0 };
+    redisReply *r;
+
+    (void)state;
+    memset(outs, 0, sizeof(outs));
+    /* 4 processes x 3 threads at 0.03 a request against 1 USD: 33 requests; 0.51, 0.81, 0.99 cross */
+    run_children(4, alert_child, args, sizeof(args[0]), outs, sizeof(outs[0]));
+    for (i = 0; i < 4; i++) {
+        assert_int_equal(outs[i].other, 0);
+        assert_int_equal(outs[i].not_shared, 0);
+        for (k = 0; k < 3; k++) {
+            count[k] += outs[i].count[k];
+            if (outs[i].count[k])
+                spent[k] = outs[i].spent[k];
+        }
+    }
+    for (k = 0; k < 3; k++)
+        assert_int_equal(count[k], 1);
+    /* each fired on the settle that crossed it */
+    assert_int_equal(spent[0], 17 * COST);
+    assert_int_equal(spent[1], 27 * COST);
+    assert_int_equal(spent[2], 33 * COST);
+    r = rfx_cmd(&srv, "HGET t:bs:c:0:0:alerted a:800000");
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    freeReplyObject(r);
+}
+
+/* Two gateways on one Redis: a threshold one of them fired stays quiet in the other; Redis gone, each judges alone. */
+static void test_alerts_two_gateways(void **state)
+{
+    llmgw_gateway *a = rfx_gateway(&srv, NULL, 0), *b = rfx_gateway(&srv, NULL, 0);
+    llmgw__budget_ticket t;
+    alert_out oa, ob;
+
+    (void)state;
+    memset(&oa, 0, sizeof(oa));
+    memset(&ob, 0, sizeof(ob));
+    assert_int_equal(llmgw_gateway_set_budget(a, LLMGW_BUDGET_CUSTOMER, "alerted2", 1.0, LLMGW_PERIOD_DAILY), 0);
+    assert_int_equal(llmgw_gateway_set_budget(b, LLMGW_BUDGET_CUSTOMER, "alerted2", 1.0, LLMGW_PERIOD_DAILY), 0);
+    assert_int_equal(llmgw_gateway_on_budget_alert(a, child_alert, &oa), 0);
+    assert_int_equal(llmgw_gateway_on_budget_alert(b, child_alert, &ob), 0);
+    /* a spends 0.6: 50 % is a's */
+    assert_int_equal(llmgw__budgets_reserve(a->budgets, "alerted2", NULL, 0, COST, wall_s(), &t), 0);
+    assert_true(t.shared);
+    llmgw__budgets_settle(a->budgets, &t, 600000000, wall_s());
+    /* b spends 0.1: the fleet's 0.7 is past 50 %, already fired: nothing */
+    assert_int_equal(llmgw__budgets_reserve(b->budgets, "alerted2", NULL, 0, COST, wall_s(), &t), 0);
+    llmgw__budgets_settle(b->budgets, &t, 100000000, wall_s());
+    /* b spends 0.15 more: 0.85 crosses 80 %, b's */
+    assert_int_equal(llmgw__budgets_reserve(b->budgets, "alerted2", NULL, 0, COST, wall_s(), &t), 0);
+    llmgw__budgets_settle(b->budgets, &t, 150000000, wall_s());
+    assert_int_equal(oa.other + ob.other, 0);
+    assert_int_equal(oa.count[0], 1);
+    assert_int_equal(oa.spent[0], 600000000);
+    assert_int_equal(ob.count[0], 0);
+    assert_int_equal(ob.count[1], 1);
+    assert_int_equal(ob.spent[1], 850000000);
+    assert_int_equal(oa.count[1], 0);
+    assert_int_equal(oa.count[2] + ob.count[2], 0);
+    llmgw_gateway_free(a);
+    llmgw_gateway_free(b);
+}
+
+/* ---- gateway-wide budgets, shared ---- */
+
+static void test_global_budget_shared(void **state)
+{
+    llmgw_gateway *a = rfx_gateway(&srv, NULL, 0), *b = rfx_gateway(&srv, NULL, 0);
+    llmgw__budget_ticket t;
+    llmgw_budget_status st;
+    redisReply *r;
+
+    (void)state;
+    assert_int_equal(llmgw_gateway_set_budget(a, LLMGW_BUDGET_GLOBAL, NULL, 0.1, LLMGW_PERIOD_MONTHLY), 0);
+    assert_int_equal(llmgw_gateway_set_budget(b, LLMGW_BUDGET_GLOBAL, "monthly", 0.1, LLMGW_PERIOD_MONTHLY), 0);
+    /* a spends 0.09 with no customer at all */
+    assert_int_equal(llmgw__budgets_reserve(a->budgets, NULL, NULL, 0, COST, wall_s(), &t), 0);
+    assert_true(t.shared);
+    assert_int_equal(t.n, 1);
+    llmgw__budgets_settle(a->budgets, &t, 3 * COST, wall_s());
+    /* b sees it and refuses 0.03 more */
+    assert_int_equal(llmgw_gateway_budget_status(b, LLMGW_BUDGET_GLOBAL, NULL, &st), 0);
+    assert_int_equal(st.spent_nusd, 3 * COST);
+    assert_int_equal(llmgw__budgets_reserve(b->budgets, "anyone", NULL, 0, COST, wall_s(), &t), LLMGW_EBUDGET);
+    assert_non_null(strstr(llmgw_error_last()->message, "gateway-wide monthly budget"));
+    r = rfx_cmd(&srv, "KEYS t:bs:g:2:*:monthly");
+    assert_non_null(r);
+    assert_int_equal(r->elements, 1);
+    freeReplyObject(r);
+    llmgw_gateway_free(a);
+    llmgw_gateway_free(b);
+}
+
 static void test_local_ledger_when_redis_is_down(void **state)
 {
     llmgw_gateway *gw = rfx_gateway(&srv, NULL, 0);
     llmgw__budget_ticket t;
     llmgw_budget_status st;
+    alert_out al;
     int i, ok = 0;
 
     (void)state;
+    memset(&al, 0, sizeof(al));
     assert_int_equal(llmgw_gateway_set_budget(gw, LLMGW_BUDGET_CUSTOMER, "hooli", 0.1, LLMGW_PERIOD_TOTAL), 0);
+    assert_int_equal(llmgw_gateway_on_budget_alert(gw, child_alert, &al), 0);
     /* shared spend: 0.06 */
     for (i = 0; i < 2; i++) {
         assert_int_equal(llmgw__budgets_reserve(gw->budgets, "hooli", NULL, 0, COST, wall_s(), &t), 0);
@@ -254,6 +410,12 @@ static void test_local_ledger_when_redis_is_down(void **state)
     assert_int_equal(ok, 1);
     assert_int_equal(llmgw_gateway_budget_status(gw, LLMGW_BUDGET_CUSTOMER, "hooli", &st), 0);
     assert_int_equal(st.spent_nusd, 3 * COST);
+    /* alerts: 50 % from the fleet's ledger (0.06), then 80 % judged by this process's own (0.09) */
+    assert_int_equal(al.count[0], 1);
+    assert_int_equal(al.spent[0], 2 * COST);
+    assert_int_equal(al.count[1], 1);
+    assert_int_equal(al.spent[1], 3 * COST);
+    assert_int_equal(al.not_shared, 1);
     rfx_restart(&srv, NULL);
     llmgw_gateway_free(gw);
 }
@@ -264,6 +426,9 @@ int main(void)
         cmocka_unit_test(test_concurrent_spenders_never_exceed),
         cmocka_unit_test(test_all_or_nothing_and_status),
         cmocka_unit_test(test_reservation_is_a_lease),
+        cmocka_unit_test(test_alerts_once_across_processes),
+        cmocka_unit_test(test_alerts_two_gateways),
+        cmocka_unit_test(test_global_budget_shared),
         cmocka_unit_test(test_local_ledger_when_redis_is_down),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -142,6 +142,13 @@ static void test_portkey_equivalence(void **state)
           "{\"all\":[{\"metadata.tier\":\"paid\"},{\"params.temperature\":{\"lte\":0.2}}]}" },
         { "{\"$or\":[{\"metadata.tier\":{\"$eq\":\"free\"}},{\"params.temperature\":{\"$gte\":0.5}}]}",
           "{\"any\":[{\"metadata.tier\":\"free\"},{\"params.temperature\":{\"gte\":0.5}}]}" },
+        { "{\"metadata.tier\":{\"$nin\":[\"a\",\"paid\"]}}", "{\"metadata.tier\":{\"nin\":[\"a\",\"paid\"]}}" },
+        { "{\"metadata.tier\":{\"$prefix\":\"pa\"}}", "{\"metadata.tier\":{\"prefix\":\"pa\"}}" },
+        { "{\"metadata.tier\":{\"$exists\":true}}", "{\"metadata.tier\":{\"exists\":true}}" },
+        { "{\"$not\":{\"metadata.tier\":\"paid\"}}", "{\"not\":{\"metadata.tier\":\"paid\"}}" },
+        { "{\"metadata.tier\":{\"$regex\":\"^f.e+$\"}}", "{\"metadata.tier\":{\"regex\":\"^f.e+$\"}}" },
+        { "{\"params.messages\":{\"$length\":{\"$lte\":1}}}", "{\"params.messages\":{\"length\":{\"lte\":1}}}" },
+        { "{\"params.max_tokens\":{\"$gte\":50,\"$lt\":300}}", "{\"max_tokens\":{\"gte\":50,\"lt\":300}}" },
     };
     static const char *const requests[] = {
         "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":300,\"temperature\":0.2,"
@@ -173,7 +180,14 @@ static void test_invalid_rules_name_their_path(void **state)
         { "{\"max_tokens\":\"many\"}", "rule.max_tokens: this field is a number" },
         { "{\"has_tools\":{\"gt\":1}}", "rule.has_tools" },
         { "{\"customer\":{\"in\":\"x\"}}", "in/nin take a non-empty array" },
-        { "{\"customer\":{\"eq\":\"a\",\"ne\":\"b\"}}", "exactly one operator" },
+        { "{\"customer\":{}}", "rule.customer: a comparison holds at least one operator" },
+        { "{\"customer\":{\"regex\":\"(?=x)\"}}", "rule.customer: regex: lookaround" },
+        { "{\"customer\":{\"regex\":5}}", "rule.customer: regex takes a pattern string" },
+        { "{\"input_tokens\":{\"regex\":\"1\"}}", "rule.input_tokens: regex matches text fields only" },
+        { "{\"customer\":{\"length\":2}}", "length applies to array parameters" },
+        { "{\"params.messages\":{\"length\":\"two\"}}", "a length is a number" },
+        { "{\"params.messages\":{\"length\":{\"length\":1}}}", "length inside length" },
+        { "{\"params.messages\":{\"length\":{\"prefix\":\"a\"}}}", "rule.params.messages: a length is a number" },
         { "[]", "a condition is an object" },
     };
     size_t i;
@@ -189,13 +203,156 @@ static void test_invalid_rules_name_their_path(void **state)
         cJSON_Delete(c);
     }
     {
+        /* a bad pattern deep in a Portkey query: the path down to it, and why */
         llmgw__rule *r = NULL;
-        cJSON *c = cJSON_Parse("{\"metadata.x\":{\"$regex\":\"a.*\"}}");
+        char pattern[1100], cond[1200];
+        cJSON *c = cJSON_Parse("{\"$or\":[{\"metadata.x\":{\"$eq\":\"a\"}},{\"metadata.x\":{\"$regex\":\"(a)\\\\1\"}}]}");
+        assert_non_null(c);
         assert_int_equal(llmgw__rule_compile(&r, "t", c, LLMGW__RULES_PORTKEY, "g", "conditions[0].query"),
                          LLMGW_EINVAL);
-        assert_contains(llmgw_error_last()->message, "conditions[0].query.metadata.x: $regex is not supported");
+        assert_null(r);
+        assert_contains(llmgw_error_last()->message,
+                        "conditions[0].query.$or[1].metadata.x: regex: back-references are not supported");
+        cJSON_Delete(c);
+        /* the pattern length is capped */
+        memset(pattern, 'a', 1025);
+        pattern[1025] = '\0';
+        snprintf(cond, sizeof(cond), "{\"metadata.x\":{\"$regex\":\"%s\"}}", pattern);
+        c = cJSON_Parse(cond);
+        assert_non_null(c);
+        assert_int_equal(llmgw__rule_compile(&r, "t", c, LLMGW__RULES_PORTKEY, "g", "q"), LLMGW_EINVAL);
+        assert_contains(llmgw_error_last()->message, "q.metadata.x: regex: the pattern is longer than 1024 bytes");
+        cJSON_Delete(c);
+        /* native operator names are not Portkey's */
+        c = cJSON_Parse("{\"metadata.x\":{\"regex\":\"a\"}}");
+        assert_int_equal(llmgw__rule_compile(&r, "t", c, LLMGW__RULES_PORTKEY, "g", "q"), LLMGW_EINVAL);
+        assert_contains(llmgw_error_last()->message, "q.metadata.x: unknown operator 'regex'");
         cJSON_Delete(c);
     }
+}
+
+static void test_regex(void **state)
+{
+    llmgw_request *req = make_request(REQ);
+    llmgw_request *bare = make_request("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+
+    (void)state;
+    assert_true(holds("{\"customer\":{\"regex\":\"^acme-\"}}", req));
+    assert_false(holds("{\"customer\":{\"regex\":\"^corp\"}}", req));
+    assert_true(holds("{\"metadata.tier\":{\"regex\":\"^(paid|enterprise)$\"}}", req));
+    assert_false(holds("{\"metadata.tier\":{\"regex\":\"^(free|trial)$\"}}", req));
+    assert_true(holds("{\"model\":{\"regex\":\"^ch\"}}", req));
+    assert_true(holds("{\"tags\":{\"regex\":\"^team-[a-z]$\"}}", req));      /* any tag */
+    assert_false(holds("{\"tags\":{\"regex\":\"^team-[0-9]$\"}}", req));
+    assert_true(holds_in(LLMGW__RULES_PORTKEY, "{\"metadata.tier\":{\"$regex\":\"ai\"}}", req));
+    assert_true(holds_in(LLMGW__RULES_PORTKEY, "{\"url.pathname\":{\"$regex\":\"/chat/completions$\"}}", req));
+    assert_false(holds_in(LLMGW__RULES_PORTKEY, "{\"url.pathname\":{\"$regex\":\"embeddings\"}}", req));
+    /* absent values never match a pattern, not even one that matches everything */
+    assert_false(holds("{\"metadata.region\":{\"regex\":\"\"}}", req));
+    assert_false(holds("{\"customer\":{\"regex\":\".*\"}}", bare));
+    assert_false(holds("{\"tags\":{\"regex\":\".*\"}}", bare));
+    /* a number parameter is not text */
+    assert_false(holds("{\"params.temperature\":{\"regex\":\"0\"}}", req));
+    /* regex among the other operators on one field: all must hold */
+    assert_true(holds("{\"customer\":{\"regex\":\"corp$\",\"prefix\":\"acme\"}}", req));
+    assert_false(holds("{\"customer\":{\"regex\":\"corp$\",\"prefix\":\"beta\"}}", req));
+    llmgw_request_free(req);
+    llmgw_request_free(bare);
+}
+
+/* Portkey's $length on array parameters, several operators in one comparison, numbers in metadata. */
+static void test_length_several_ops_and_numeric_metadata(void **state)
+{
+    llmgw_request *req = make_request(
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\","
+        "\"content\":\"b\"},{\"role\":\"user\",\"content\":\"c\"}],\"stop\":\"x\",\"temperature\":0.7,"
+        "\"llmgw\":{\"metadata\":{\"seats\":\"25\",\"score\":\"0.7\",\"name\":\"abc\"}}}");
+
+    (void)state;
+    assert_true(holds_in(LLMGW__RULES_PORTKEY, "{\"params.messages\":{\"$length\":3}}", req));
+    assert_false(holds_in(LLMGW__RULES_PORTKEY, "{\"params.messages\":{\"$length\":2}}", req));
+    assert_true(holds_in(LLMGW__RULES_PORTKEY, "{\"params.messages\":{\"$length\":{\"$gt\":2,\"$lte\":3}}}", req));
+    assert_false(holds_in(LLMGW__RULES_PORTKEY, "{\"params.messages\":{\"$length\":{\"$gt\":3}}}", req));
+    assert_true(holds("{\"params.messages\":{\"length\":{\"in\":[1,3]}}}", req));
+    /* not an array (or absent): $length fails whatever the comparison, as in Portkey */
+    assert_false(holds_in(LLMGW__RULES_PORTKEY, "{\"params.stop\":{\"$length\":{\"$ne\":5}}}", req));
+    assert_false(holds_in(LLMGW__RULES_PORTKEY, "{\"params.tools\":{\"$length\":{\"$ne\":5}}}", req));
+    /* several operators on one field: every one must hold */
+    assert_true(holds_in(LLMGW__RULES_PORTKEY, "{\"params.temperature\":{\"$gt\":0.5,\"$lt\":0.8}}", req));
+    assert_false(holds_in(LLMGW__RULES_PORTKEY, "{\"params.temperature\":{\"$gt\":0.5,\"$lt\":0.6}}", req));
+    assert_false(holds("{\"params.temperature\":{\"gt\":0.7}}", req));
+    /* metadata are strings: comparisons read them as numbers (parseFloat), equality stays strict */
+    assert_true(holds_in(LLMGW__RULES_PORTKEY, "{\"metadata.seats\":{\"$gte\":25}}", req));
+    assert_false(holds_in(LLMGW__RULES_PORTKEY, "{\"metadata.seats\":{\"$gt\":25}}", req));
+    assert_true(holds_in(LLMGW__RULES_PORTKEY, "{\"metadata.seats\":{\"$lt\":100}}", req));
+    assert_false(holds_in(LLMGW__RULES_PORTKEY, "{\"metadata.score\":{\"$gt\":0.7}}", req));  /* "0.7" is 0.7 */
+    assert_true(holds_in(LLMGW__RULES_PORTKEY, "{\"metadata.score\":{\"$gte\":0.7}}", req));
+    assert_false(holds_in(LLMGW__RULES_PORTKEY, "{\"metadata.name\":{\"$gt\":0}}", req));   /* NaN */
+    assert_false(holds_in(LLMGW__RULES_PORTKEY, "{\"metadata.absent\":{\"$lt\":10}}", req));
+    assert_false(holds_in(LLMGW__RULES_PORTKEY, "{\"metadata.seats\":{\"$eq\":25}}", req));  /* "25" !== 25 */
+    assert_true(holds_in(LLMGW__RULES_PORTKEY, "{\"metadata.seats\":{\"$ne\":25}}", req));
+    assert_true(holds_in(LLMGW__RULES_PORTKEY, "{\"metadata.seats\":\"25\"}", req));
+    assert_true(holds_in(LLMGW__RULES_PORTKEY, "{\"url.pathname\":\"/v1/chat/completions\"}", req));
+    llmgw_request_free(req);
+}
+
+static const char *RICH =
+    "{\"$or\":[{\"metadata.tier\":{\"$regex\":\"^(gold|platinum)$\"}},"
+    "{\"$and\":[{\"params.messages\":{\"$length\":{\"$gt\":0,\"$lt\":9}}},{\"metadata.seats\":{\"$gte\":10}},"
+    "{\"tags\":{\"$regex\":\"^team-\"}},{\"url.pathname\":{\"$regex\":\"chat\"}},{\"customer\":{\"$in\":[\"a\",\"b\"]}},"
+    "{\"$not\":{\"params.temperature\":{\"$gte\":1.5}}}]}]}";
+
+/* Evaluating allocates nothing, whatever the operators (the hot path). */
+static void test_evaluation_allocates_nothing(void **state)
+{
+    llmgw_request *req = make_request(
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"temperature\":0.3,"
+        "\"llmgw\":{\"customer\":\"b\",\"tags\":[\"team-x\"],\"metadata\":{\"tier\":\"silver\",\"seats\":\"12\"}}}");
+    llmgw__rule *r = NULL;
+    llmgw__facts f;
+    cJSON *c = cJSON_Parse(RICH);
+    int i, matches = 0;
+
+    (void)state;
+    assert_non_null(c);
+    assert_int_equal(llmgw__rule_compile(&r, "t", c, LLMGW__RULES_PORTKEY, "g", "q"), 0);
+    cJSON_Delete(c);
+    llmgw__alloc_fail_at(0, LLMGW__ALLOC_TRANSIENT);     /* resets the counter */
+    for (i = 0; i < 100; i++) {
+        llmgw__facts_init(&f, req, llmgw__estimate_input_tokens(req));
+        matches += llmgw__rule_matches(r, &f);
+    }
+    assert_int_equal(llmgw__alloc_count(), 0);
+    assert_int_equal(matches, 100);
+    llmgw__rule_free(r);
+    llmgw_request_free(req);
+}
+
+/* Every allocation of compiling is checked: each one failing gives LLMGW_ENOMEM and leaks nothing. */
+static void test_compile_out_of_memory(void **state)
+{
+    cJSON *c = cJSON_Parse(RICH);
+    unsigned long n, total;
+    llmgw__rule *r = NULL;
+    long live;
+
+    (void)state;
+    assert_non_null(c);
+    llmgw__alloc_fail_at(0, LLMGW__ALLOC_TRANSIENT);
+    live = llmgw__alloc_live();
+    assert_int_equal(llmgw__rule_compile(&r, "t", c, LLMGW__RULES_PORTKEY, "g", "q"), 0);
+    total = llmgw__alloc_count();
+    llmgw__rule_free(r);
+    assert_true(total > 10);
+    for (n = 1; n <= total; n++) {
+        llmgw__alloc_fail_at(n, LLMGW__ALLOC_TRANSIENT);
+        r = NULL;
+        assert_int_equal(llmgw__rule_compile(&r, "t", c, LLMGW__RULES_PORTKEY, "g", "q"), LLMGW_ENOMEM);
+        assert_null(r);
+        assert_int_equal(llmgw__alloc_live(), live);
+    }
+    llmgw__alloc_fail_at(0, LLMGW__ALLOC_TRANSIENT);
+    cJSON_Delete(c);
 }
 
 static void test_builtin_classifier(void **state)
@@ -233,6 +390,10 @@ int main(void)
         cmocka_unit_test(test_combinators),
         cmocka_unit_test(test_portkey_equivalence),
         cmocka_unit_test(test_invalid_rules_name_their_path),
+        cmocka_unit_test(test_regex),
+        cmocka_unit_test(test_length_several_ops_and_numeric_metadata),
+        cmocka_unit_test(test_evaluation_allocates_nothing),
+        cmocka_unit_test(test_compile_out_of_memory),
         cmocka_unit_test(test_builtin_classifier),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -153,6 +153,26 @@ static inline void cap_error(capture *c)
         cap_str(c, "error.attempt.deployment", e->attempts[i].deployment);
         cap_str(c, "error.attempt.model", e->attempts[i].model);
     }
+    {   /* and as the bindings see it */
+        llmgw_buf b = LLMGW_BUF_INIT;
+        if (llmgw_error_to_json(&b, e) == 0)
+            cap_add(c, "error.json", b.ptr, b.size);
+        llmgw_buf_dispose(&b);
+    }
+}
+
+/* The gateway's introspection: its description and the models it can price (LiteLLM #5762). */
+static inline void cap_introspection(capture *c, llmgw_gateway *gw)
+{
+    llmgw_buf b = LLMGW_BUF_INIT;
+
+    assert_int_equal(llmgw_gateway_describe(&b, gw), 0);
+    assert_true(b.size > 0);
+    cap_add(c, "describe", b.ptr, b.size);
+    llmgw_buf_dispose(&b);
+    assert_int_equal(llmgw_gateway_models_json(&b, gw), 0);
+    cap_add(c, "models", b.ptr, b.size);
+    llmgw_buf_dispose(&b);
 }
 
 /* ---- a cache backend that keeps nothing and records every key and value ---- */

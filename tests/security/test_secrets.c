@@ -206,7 +206,8 @@ static void expect_sent_in_header(run *r, const sentinel *s)
  * traces); PR #25203 (an invalid key logged); the 2026-03-18 incident (raw
  * Authorization headers in spend logs); ogx-ai/ogx #3499 (telemetry printed
  * a Groq key). Would catch: a key in any error, log line, usage record,
- * stream event, metric or cache entry, including one echoed by the upstream.
+ * stream event, metric, cache entry or introspection output (describe,
+ * models, errors as JSON), including one echoed by the upstream.
  */
 static void test_keys_in_no_output(void **state)
 {
@@ -219,6 +220,7 @@ static void test_keys_in_no_output(void **state)
         drive(&r, &S[i]);
     call(&r, "no-such-group", 0);              /* LiteLLM #5762: an error listing every model's key */
     cap_metrics(&r.c, r.gw);
+    cap_introspection(&r.c, r.gw);             /* ... or a description of every deployment */
     for (i = 0; i < NS; i++)
         expect_sent_in_header(&r, &S[i]);
     for (i = 0; i < NS; i++)

@@ -79,7 +79,7 @@ typedef struct soak {
     atomic_ulong    ok, failed, streamed, by_class[LLMGW_ERRCLASS__COUNT];
     atomic_llong    slowest_ms;
     atomic_int      stop;
-    uint64_t        issued[THREADS];
+    _Atomic uint64_t issued[THREADS];    /* requests done per thread (the main thread watches them) */
 } soak;
 
 static uint64_t rnd(uint64_t *s)
@@ -266,7 +266,7 @@ static void *work(void *arg)
         }
         llmgw_response_free(resp);
         llmgw_request_free(req);
-        s->issued[w->id] = i + 1;
+        atomic_store(&s->issued[w->id], i + 1);
         if (rc != 0 && llmgw_error_last()->attempt_count == 0 && llmgw_error_last()->retry_after_ms > 0) {
             /* failed fast (the group is held or open): a polite client waits as told, up to 50 ms */
             int64_t ms = llmgw_error_last()->retry_after_ms < 50 ? llmgw_error_last()->retry_after_ms : 50;
@@ -275,6 +275,11 @@ static void *work(void *arg)
         }
     }
     return NULL;
+}
+
+static void *idle(void *arg)
+{
+    return arg;
 }
 
 static int count_fds(void)
@@ -290,18 +295,25 @@ static int count_fds(void)
     return n;
 }
 
-static long rss_kib(void)
+/* A field of /proc/self/status ("VmRSS:" in KiB, "Threads:"). */
+static long proc_status(const char *field)
 {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
+    size_t n = strlen(field);
     long v = -1;
 
     assert_non_null(f);
     while (fgets(line, sizeof(line), f) != NULL)
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            v = strtol(line + 6, NULL, 10);
+        if (strncmp(line, field, n) == 0)
+            v = strtol(line + n, NULL, 10);
     fclose(f);
     return v;
+}
+
+static long rss_kib(void)
+{
+    return proc_status("VmRSS:");
 }
 
 static int64_t env_int(const char *name, int64_t def)
@@ -359,6 +371,7 @@ static void test_soak(void **state)
     uint64_t issued = 0, lost = 0, dup = 0, i;
     long rss_warm = 0, rss_end, limit;
     int fds_before, fds_after, k, warm_taken = 0;
+    long threads_before, threads_peak = 0, threads_after;
     double t0, elapsed;
     mock_ledger led[LANES];
     uint64_t led_in = 0, led_out = 0, known_in = 0, known_out = 0;
@@ -376,6 +389,14 @@ static void test_soak(void **state)
         assert_non_null(s->seen[k]);
     }
     fds_before = count_fds();
+    {   /* a thread started and joined first: a runtime's own helper (TSan's) is in the baseline */
+        pthread_t helper;
+        struct timespec settle = { 0, 20000000L };
+        assert_int_equal(pthread_create(&helper, NULL, idle, NULL), 0);
+        pthread_join(helper, NULL);
+        nanosleep(&settle, NULL);
+    }
+    threads_before = proc_status("Threads:");
     start(s);
     t0 = itest_now_ms();
     for (k = 0; k < THREADS; k++) {
@@ -389,7 +410,11 @@ static void test_soak(void **state)
         struct timespec ts = { 0, 100000000L };
         elapsed = (itest_now_ms() - t0) / 1000.0;
         for (k = 0; k < THREADS; k++)
-            done += s->issued[k];
+            done += atomic_load(&s->issued[k]);
+        {
+            long nth = proc_status("Threads:");
+            threads_peak = nth > threads_peak ? nth : threads_peak;
+        }
         if (!warm_taken && elapsed >= (double)s->seconds / 10.0) {
             rss_warm = rss_kib();
             warm_taken = 1;
@@ -427,6 +452,7 @@ static void test_soak(void **state)
     }
     itest_stop(&s->t);
     fds_after = count_fds();
+    threads_after = proc_status("Threads:");
     for (k = 0; k < THREADS; k++) {
         issued += s->issued[k];
         for (i = 0; i < s->issued[k]; i++) {
@@ -461,6 +487,8 @@ static void test_soak(void **state)
            getenv("LLMGW_UNDER_VALGRIND") ? ", not asserted under valgrind" : "",
 #endif
            fds_before, fds_after);
+    printf("soak: threads %ld before, %ld at most while running (%d workers, the mock's and llmgw's), %ld after\n",
+           threads_before, threads_peak, THREADS, threads_after);
 
     assert_true(issued > 0);
     assert_int_equal(atomic_load(&s->bad_trace), 0);
@@ -489,6 +517,7 @@ static void test_soak(void **state)
         fail_msg("RSS grew by %ld KiB after warm-up (bound %ld KiB)", rss_end - rss_warm, limit);
 #endif
     assert_int_equal(fds_after, fds_before);
+    assert_int_equal(threads_after, threads_before);
     for (k = 0; k < THREADS; k++)
         free(s->seen[k]);
     free(s);

@@ -15,6 +15,8 @@ from typing import Optional
 
 from . import _lib, types
 from ._lib import LibraryNotFoundError
+from ._report import cost_report, cost_simulate
+from ._routing import RequestView
 from ._stream import Stream
 from .client import Chat, Client, Completions
 from .errors import *  # noqa: F401,F403  (the exception tree)
@@ -34,4 +36,5 @@ def library_version() -> str:
 
 
 __all__ = ["Client", "Chat", "Completions", "Stream", "types", "LibraryNotFoundError",
+           "RequestView", "cost_report", "cost_simulate",
            "load_library", "library_version", "__version__"] + list(_errors_all)

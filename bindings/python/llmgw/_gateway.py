@@ -17,7 +17,7 @@ import threading
 import weakref
 from typing import Any, Callable, Dict, List, Optional
 
-from . import _lib
+from . import _lib, _routing
 from .errors import ClientClosedError, make_error
 
 logger = logging.getLogger("llmgw")
@@ -95,6 +95,27 @@ def response_dict(resp_ptr: int) -> Dict[str, Any]:
     return json.loads(_lib.take_buf(buf))
 
 
+BUDGET_SCOPES = {0: "customer", 1: "tag", 2: "global"}
+PERIODS = {0: "total", 1: "daily", 2: "monthly"}
+
+
+def alert_dict(a: _lib.BudgetAlert) -> Dict[str, Any]:
+    """A budget alert as a dict (docs/cost.md); money in exact nano-USD and in USD."""
+    return {
+        "scope": BUDGET_SCOPES.get(a.scope, str(a.scope)), "name": _text(a.name),
+        "period": PERIODS.get(a.period, str(a.period)),
+        "period_start": a.period_start or None, "period_end": a.period_end or None,
+        "threshold": a.threshold,
+        "limit_nano_usd": a.limit_nusd, "spent_nano_usd": a.spent_nusd,
+        "remaining_nano_usd": a.remaining_nusd,
+        "limit_usd": a.limit_nusd / 1e9, "spent_usd": a.spent_nusd / 1e9,
+        "remaining_usd": a.remaining_nusd / 1e9,
+        "now": a.now,
+        "projected_exhaustion": a.projected_exhaustion if a.projected_exhaustion >= 0 else None,
+        "shared": bool(a.shared),
+    }
+
+
 # ---- user-callback errors -> sys.unraisablehook ---------------------------------------------
 
 _pending = threading.local()
@@ -145,6 +166,8 @@ class Hooks:
 
     def __init__(self) -> None:
         self.usage: tuple = ()       # replaced, never mutated: readers need no lock
+        self.classifier: Optional[_routing.Classifier] = None
+        self.alerts: tuple = ()      # budget alert callbacks, replaced like usage
         self._lock = threading.Lock()
 
     def add_usage(self, fn: Callable[[Dict[str, Any]], Any]) -> None:
@@ -157,6 +180,37 @@ class Hooks:
             if fn in items:
                 items.remove(fn)
             self.usage = tuple(items)
+
+    def add_alert(self, fn: Callable[[Dict[str, Any]], Any]) -> None:
+        with self._lock:
+            self.alerts = self.alerts + (fn,)
+
+    def remove_alert(self, fn: Callable[[Dict[str, Any]], Any]) -> None:
+        with self._lock:
+            items = list(self.alerts)
+            if fn in items:
+                items.remove(fn)
+            self.alerts = tuple(items)
+
+    def make_alert_cb(self) -> Any:
+        hooks = self
+
+        def on_alert(alert: Any, userdata: int) -> None:
+            callbacks = hooks.alerts
+            if not callbacks or not alert:
+                return
+            try:
+                record = alert_dict(alert.contents)
+            except BaseException as e:   # never into C
+                report_unraisable(e, "llmgw budget alert hook")
+                return
+            for fn in callbacks:
+                try:
+                    fn(dict(record))
+                except BaseException as e:
+                    report_unraisable(e, f"llmgw on_budget_alert callback {fn!r}")
+
+        return _lib.BUDGET_ALERT_CB(on_alert)
 
     def make_usage_cb(self) -> Any:
         hooks = self
@@ -210,6 +264,13 @@ class Gateway:
         self.hooks = Hooks()
         usage_cb = self.hooks.make_usage_cb()
         log_cb = Hooks.make_log_cb()
+        hooks = self.hooks
+        # one trampoline for the gateway's life: C may still be calling an old classifier
+        # while a new one is set, so the C function pointer never changes once registered
+        self._classifier_cb = _routing.make_classifier_cb(lambda: hooks.classifier,
+                                                          report_unraisable)
+        self._alert_cb = self.hooks.make_alert_cb()
+        self._alert_set = False
         opts = _lib.GatewayOptions()
         check(lib.llmgw_gateway_options_init(ctypes.byref(opts), _lib.GATEWAY_OPTIONS_VERSION))
         opts.usage_cb = usage_cb
@@ -226,7 +287,9 @@ class Gateway:
         self._state = "open"              # open -> freeing -> freed
         self._active: Dict[int, int] = {}  # thread ident -> C calls running on it
         self._streams: "weakref.WeakSet[Any]" = weakref.WeakSet()
-        self._finalizer = weakref.finalize(self, _free_handle, self._box, (usage_cb, log_cb, opts))
+        self._finalizer = weakref.finalize(self, _free_handle, self._box,
+                                           (usage_cb, log_cb, opts, self._classifier_cb,
+                                            self._alert_cb))
         self._finalizer.atexit = False      # _shutdown_all() handles exit
         _live.add(self)
 
@@ -278,6 +341,31 @@ class Gateway:
     def discard_stream(self, stream: Any) -> None:
         with self._cv:
             self._streams.discard(stream)
+
+    # -- routing --
+
+    def call(self, fn: Callable[..., int], *args: Any) -> None:
+        """Run a short C call on the open gateway (counted in flight); raise on failure."""
+        handle = self.acquire()
+        try:
+            rc = fn(ctypes.c_void_p(handle), *args)
+            info = capture_error() if rc < 0 else None
+        finally:
+            self.release()
+        if info is not None:
+            raise make_error(info)
+
+    def set_classifier(self, fn: Optional[_routing.Classifier]) -> None:
+        lib = _lib.lib()
+        self.hooks.classifier = fn
+        cb = self._classifier_cb if fn is not None else _lib.CLASSIFIER_CB()
+        self.call(lib.llmgw_gateway_set_classifier, cb, None)
+
+    def add_budget_alert(self, fn: Callable[[Dict[str, Any]], Any]) -> None:
+        self.hooks.add_alert(fn)
+        if not self._alert_set:       # registered once; it reads hooks.alerts at call time
+            self.call(_lib.lib().llmgw_gateway_on_budget_alert, self._alert_cb, None)
+            self._alert_set = True
 
     # -- closing --
 

@@ -10,14 +10,16 @@ import ctypes.util
 import glob
 import os
 import threading
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_int64, c_size_t,
-                    c_uint, c_uint64, c_void_p)
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_int, c_int64,
+                    c_size_t, c_uint, c_uint64, c_void_p)
 from typing import List, Optional
 
 # ---- structs -------------------------------------------------------------------------------
 
 GATEWAY_OPTIONS_VERSION = 1   # LLMGW_GATEWAY_OPTIONS_VERSION
 STREAM_SINK_VERSION = 1       # LLMGW_STREAM_SINK_VERSION
+REPORT_OPTIONS_VERSION = 1    # LLMGW_REPORT_OPTIONS_VERSION
+BUDGET_ALERT_VERSION = 1      # LLMGW_BUDGET_ALERT_VERSION
 
 LOG_LEVELS = {1: "error", 2: "warn", 3: "info", 4: "debug"}   # LLMGW_LOG_*
 
@@ -39,6 +41,7 @@ class Attempt(Structure):
         ("cost_nusd", c_int64), ("cost_source", c_int),
         ("latency_us", c_int64), ("wait_us", c_int64), ("retry_after_ms", c_int64),
         ("usage_estimated", c_int), ("input_cost_nusd", c_int64), ("output_cost_nusd", c_int64),
+        ("group", c_char_p), ("route_rule", c_char_p),
     ]
 
 
@@ -64,6 +67,22 @@ TOOL_CB = CFUNCTYPE(c_int, POINTER(ToolCallDelta), c_void_p)
 SINK_USAGE_CB = CFUNCTYPE(c_int, c_void_p, c_void_p)
 DONE_CB = CFUNCTYPE(None, c_void_p, c_void_p)                # on_done(const llmgw_response *, ud)
 ERROR_CB = CFUNCTYPE(None, POINTER(Error), c_void_p)
+# llmgw_classifier_cb: returns a char * that must outlive the call (kept per thread by the
+# binding), so the result is declared as a plain address.
+CLASSIFIER_CB = CFUNCTYPE(c_void_p, c_void_p, c_void_p)
+
+
+class BudgetAlert(Structure):
+    """llmgw_budget_alert (gateway.h), version 1; read-only, valid during the callback."""
+    _fields_ = [
+        ("version", c_uint), ("scope", c_int), ("name", c_char_p), ("period", c_int),
+        ("period_start", c_int64), ("period_end", c_int64), ("threshold", c_double),
+        ("limit_nusd", c_int64), ("spent_nusd", c_int64), ("remaining_nusd", c_int64),
+        ("now", c_int64), ("projected_exhaustion", c_int64), ("shared", c_int),
+    ]
+
+
+BUDGET_ALERT_CB = CFUNCTYPE(None, POINTER(BudgetAlert), c_void_p)   # llmgw_budget_alert_cb
 
 
 class StreamSink(Structure):
@@ -116,6 +135,26 @@ class GatewayOptions(Structure):
     ]
 
 
+class ReportOptions(Structure):
+    """llmgw_report_options (report.h), version 1."""
+    _fields_ = [
+        ("version", c_uint),
+        ("by", c_char_p),
+        ("since", c_char_p),
+        ("until", c_char_p),
+        ("format", c_char_p),
+        ("now_us", c_int64),
+        ("max_groups", c_size_t),
+        ("max_line_bytes", c_size_t),
+        ("prices_path", c_char_p),
+        ("as", c_char_p),
+        ("map", POINTER(c_char_p)),
+        ("map_count", c_size_t),
+        ("project_cache", c_int),
+        ("cache_hit_rate", c_double),
+    ]
+
+
 # (C struct name, ctypes mirror): what tests/test_layout.py checks against the headers.
 MIRRORED_STRUCTS = [
     ("llmgw_buf", Buf),
@@ -124,6 +163,8 @@ MIRRORED_STRUCTS = [
     ("llmgw_tool_call_delta", ToolCallDelta),
     ("llmgw_stream_sink", StreamSink),
     ("llmgw_gateway_options", GatewayOptions),
+    ("llmgw_report_options", ReportOptions),
+    ("llmgw_budget_alert", BudgetAlert),
 ]
 
 # ---- prototypes ----------------------------------------------------------------------------
@@ -145,9 +186,21 @@ _PROTOTYPES = {
                                           POINTER(GatewayOptions)]),
     "llmgw_gateway_free": (None, [_vp]),
     "llmgw_gateway_group_size": (c_size_t, [_vp, c_char_p]),
+    "llmgw_gateway_add_rule": (c_int, [_vp, c_char_p, c_char_p, c_char_p]),
+    "llmgw_gateway_set_classifier": (c_int, [_vp, CLASSIFIER_CB, _vp]),
+    "llmgw_gateway_use_builtin_classifier": (c_int, [_vp, c_char_p, c_char_p]),
+    "llmgw_gateway_on_budget_alert": (c_int, [_vp, BUDGET_ALERT_CB, _vp]),
     "llmgw_request_from_json": (c_int, [POINTER(_vp), c_char_p, c_size_t]),
     "llmgw_request_set_deadline_ms": (c_int, [_vp, c_int64]),
     "llmgw_request_free": (None, [_vp]),
+    "llmgw_request_cancel": (c_int, [_vp]),
+    "llmgw_request_model": (c_char_p, [_vp]),
+    "llmgw_request_to_json": (c_int, [POINTER(Buf), _vp]),
+    "llmgw_request_customer": (c_char_p, [_vp]),
+    "llmgw_request_trace_id": (c_char_p, [_vp]),
+    "llmgw_request_tag_count": (c_size_t, [_vp]),
+    "llmgw_request_tag": (c_char_p, [_vp, c_size_t]),
+    "llmgw_request_metadata_json": (c_int, [POINTER(Buf), _vp]),
     "llmgw_complete": (c_int, [_vp, _vp, POINTER(_vp)]),
     "llmgw_stream_sink_init": (c_int, [POINTER(StreamSink), c_uint]),
     "llmgw_complete_stream": (c_int, [_vp, _vp, POINTER(StreamSink), POINTER(_vp)]),
@@ -155,6 +208,11 @@ _PROTOTYPES = {
     "llmgw_response_usage": (_vp, [_vp]),
     "llmgw_response_to_json": (c_int, [POINTER(Buf), _vp]),
     "llmgw_usage_to_json": (c_int, [POINTER(Buf), _vp]),
+    "llmgw_report_options_init": (c_int, [POINTER(ReportOptions), c_uint]),
+    "llmgw_cost_report": (c_int, [POINTER(Buf), POINTER(c_char_p), c_size_t,
+                                  POINTER(ReportOptions)]),
+    "llmgw_cost_simulate": (c_int, [POINTER(Buf), POINTER(c_char_p), c_size_t,
+                                    POINTER(ReportOptions)]),
 }
 del _vp
 
@@ -261,5 +319,7 @@ def take_buf(buf: Buf) -> str:
 
 
 __all__ = ["Buf", "Attempt", "Error", "ToolCallDelta", "StreamSink", "GatewayOptions",
-           "LOG_CB", "USAGE_CB", "TEXT_CB", "TOOL_CB", "SINK_USAGE_CB", "DONE_CB", "ERROR_CB",
+           "ReportOptions", "BudgetAlert", "BUDGET_ALERT_CB", "CLASSIFIER_CB", "LOG_CB",
+           "USAGE_CB", "TEXT_CB", "TOOL_CB",
+           "SINK_USAGE_CB", "DONE_CB", "ERROR_CB",
            "MIRRORED_STRUCTS", "LibraryNotFoundError", "load", "lib", "candidates", "take_buf"]

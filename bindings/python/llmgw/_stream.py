@@ -2,8 +2,10 @@
 
 A worker thread runs the blocking C call; its sink callbacks push events into a bounded channel
 that the iterator drains (so a slow reader slows the upstream read, not memory). Closing the
-iterator, leaving its `with` block or dropping it cancels: the next callback returns non-zero,
-llmgw stops the stream (class "cancelled"), and close() joins the worker.
+iterator, leaving its `with` block, dropping it, or an exception (KeyboardInterrupt) raised while
+the iterator waits for an event cancels: llmgw_request_cancel() stops the C call even while it
+waits on a silent upstream (class "cancelled", one usage record), the next callback returns
+non-zero as well, and close() joins the worker.
 
 The worker holds the stream's state, never the Stream object the caller holds, so dropping the
 last reference to a Stream reaches __del__ and cancels.
@@ -17,7 +19,7 @@ import threading
 import time
 from typing import Any, Dict, Iterator, Optional
 
-from . import _gateway, _lib
+from . import _call, _gateway, _lib
 from .errors import LLMGWError, make_error
 from .types import (ChatCompletion, ChatCompletionChunk, CompletionUsage, LLMGWInfo,
                     completion_from_json)
@@ -68,7 +70,7 @@ class _StreamState:
     def __init__(self, gw: "_gateway.Gateway", handle: int, request: int) -> None:
         self.gw: Optional[_gateway.Gateway] = gw
         self.handle = handle
-        self.request = request
+        self.request = _call.OwnedRequest(request)   # freed by the worker, cancelled by others
         self.chan = _Channel(QUEUE_EVENTS)
         self.rc = 0
         self.error: Optional[Dict[str, Any]] = None
@@ -83,6 +85,7 @@ class _StreamState:
         if self.cancel_reason is None:
             self.cancel_reason = reason
         self.chan.cancel()
+        self.request.cancel()
 
     def join(self) -> None:
         if self.thread.is_alive() and self.thread is not threading.current_thread():
@@ -156,15 +159,14 @@ class _StreamState:
             (sink.on_text, sink.on_reasoning, sink.on_tool_call, sink.on_usage, sink.on_done,
              sink.on_error) = callbacks
             self.rc = lib.llmgw_complete_stream(ctypes.c_void_p(self.handle),
-                                                ctypes.c_void_p(self.request),
+                                                ctypes.c_void_p(self.request.ptr),
                                                 ctypes.byref(sink), None)
             if self.rc < 0 and self.error is None:
                 self.error = _gateway.capture_error()
         except BaseException as e:
             self.internal = e
         finally:
-            lib.llmgw_request_free(self.request)
-            self.request = 0
+            self.request.free()
             gw.leave_thread()
             gw.discard_stream(self)
             self.gw = None
@@ -227,7 +229,11 @@ class Stream:
         if self._peeked is not None:
             item, self._peeked = self._peeked, None
         else:
-            item = self._state.chan.get()
+            try:
+                item = self._state.chan.get()
+            except BaseException:
+                self.close()       # KeyboardInterrupt (or any exception) while waiting
+                raise
         if item[0] == "end":
             return self._finish()
         delta: Dict[str, Any] = {}

@@ -5,9 +5,9 @@ import ctypes
 import os
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Union
 
-from . import _config, _gateway, _lib
+from . import _call, _config, _gateway, _lib, _routing
 from ._stream import Stream
-from .errors import LLMGWError, make_error
+from .errors import make_error
 from .types import ChatCompletion, completion_from_json
 
 UsageCallback = Callable[[Dict[str, Any]], Any]
@@ -75,30 +75,8 @@ class Completions:
         return req.value  # type: ignore[return-value]
 
     def _complete(self, handle: int, request: int) -> ChatCompletion:
-        lib = _lib.lib()
-        gw = self._gw
-        resp = ctypes.c_void_p()
-        info = None
-        gw.enter_thread()
-        try:
-            rc = lib.llmgw_complete(ctypes.c_void_p(handle), ctypes.c_void_p(request),
-                                    ctypes.byref(resp))
-            if rc < 0:
-                info = _gateway.capture_error()     # before any other llmgw call
-        finally:
-            lib.llmgw_request_free(request)
-            gw.leave_thread()
-        try:
-            if info is not None:
-                raise make_error(info)
-            if not resp.value:
-                raise LLMGWError("llmgw: llmgw_complete returned no response")
-            data = _gateway.response_dict(resp.value)
-            record = _gateway.usage_record(lib.llmgw_response_usage(resp))
-        finally:
-            if resp.value:
-                lib.llmgw_response_free(resp)
-            gw.release()
+        # on the main thread, a helper thread runs the C call so that Ctrl-C can cancel it
+        data, record = _call.Call(self._gw, handle, request).complete()
         return completion_from_json(data, record)
 
     def _stream(self, handle: int, request: int, model: str) -> Stream:
@@ -108,7 +86,11 @@ class Completions:
             _lib.lib().llmgw_request_free(request)
             self._gw.release()
             raise
-        stream._prime()
+        try:
+            stream._prime()
+        except BaseException:
+            stream.close()      # e.g. KeyboardInterrupt while waiting: cancel, join, re-raise
+            raise
         return stream
 
 
@@ -155,9 +137,10 @@ class Client:
     def on_usage(self, callback: UsageCallback) -> UsageCallback:
         """Call `callback(record: dict)` once per logical request (success or failure).
 
-        It runs on the thread that made the request (a stream's worker thread for streams),
-        must not block on this client, and must not raise: an exception is reported through
-        sys.unraisablehook and the request goes on. Usable as a decorator.
+        It runs on the thread running the C call (the caller's, or a helper thread for streams
+        and for calls made on the main thread; see the README), must not block on this client,
+        and must not raise: an exception is reported through sys.unraisablehook and the request
+        goes on. Usable as a decorator.
         """
         if not callable(callback):
             raise TypeError("llmgw: on_usage needs a callable")
@@ -167,12 +150,76 @@ class Client:
     def remove_usage_callback(self, callback: UsageCallback) -> None:
         self._gw.hooks.remove_usage(callback)
 
+    def on_budget_alert(self, callback: Callable[[Dict[str, Any]], Any]) -> Callable[
+            [Dict[str, Any]], Any]:
+        """Call `callback(alert: dict)` when a budget's spend reaches one of its thresholds
+        (by default 50%, 80% and 100% of the limit), once per budget, period and threshold.
+
+        The dict: scope ("customer", "tag" or "global"), name, period ("total", "daily",
+        "monthly"), period_start / period_end (Unix seconds, None when none), threshold (0.8),
+        limit/spent/remaining as exact `*_nano_usd` ints and `*_usd` floats, now,
+        projected_exhaustion (Unix seconds at the period's spend rate, None when nothing was
+        spent) and shared (figures from Redis). It runs on the thread whose request settled the
+        spend, before that request's usage hook; exceptions go to sys.unraisablehook. Usable as
+        a decorator.
+        """
+        if not callable(callback):
+            raise TypeError("llmgw: on_budget_alert needs a callable")
+        self._gw.add_budget_alert(callback)
+        return callback
+
+    def remove_budget_alert_callback(self, callback: Callable[[Dict[str, Any]], Any]) -> None:
+        self._gw.hooks.remove_alert(callback)
+
+    # -- routing --
+
+    def set_classifier(self, classifier: Optional[_routing.Classifier]) -> Optional[
+            _routing.Classifier]:
+        """Route by `classifier(request: llmgw.RequestView) -> group name or None`.
+
+        It runs when no routing rule matched, on the thread running the C call (the caller's,
+        or a helper thread for streams and calls made on the main thread), with no llmgw lock
+        held. The view is read-only and valid during
+        the call only. None leaves the request on the group it asked for; so does an exception,
+        which goes to sys.unraisablehook. A name that is no known group fails the request with
+        NotFoundError. set_classifier(None) removes it. Usable as a decorator.
+        """
+        if classifier is not None and not callable(classifier):
+            raise TypeError("llmgw: set_classifier needs a callable or None")
+        self._gw.set_classifier(classifier)
+        return classifier
+
+    def add_rule(self, condition: Union[None, str, Mapping[str, Any]], target: str, *,
+                 name: Optional[str] = None) -> None:
+        """Append a routing rule (evaluated in order, before the classifier): requests matching
+        `condition` (a dict such as {"metadata.tier": {"eq": "free"}}, JSON text, or None for
+        always; docs/routing.md) go to group `target`. A bad rule raises ConfigError."""
+        if not isinstance(target, str) or not target:
+            raise TypeError("llmgw: a rule target is a non-empty group name")
+        if isinstance(condition, Mapping):
+            condition = dict(condition)
+        lib = _lib.lib()
+        self._gw.call(lib.llmgw_gateway_add_rule, name.encode("utf-8") if name else None,
+                      _routing.condition_json(condition), target.encode("utf-8"))
+
+    def use_builtin_classifier(self, simple: Optional[str], complex: Optional[str]) -> None:
+        """Turn on the built-in heuristic classifier: requests that look complex (long input,
+        code blocks, tools, images, a deep conversation) go to group `complex`, the rest to
+        `simple`. Both None turn it off. A Python classifier, when set, takes precedence."""
+        if (simple is None) != (complex is None):
+            raise ValueError("llmgw: give both groups, or neither")
+        lib = _lib.lib()
+        self._gw.call(lib.llmgw_gateway_use_builtin_classifier,
+                      simple.encode("utf-8") if simple else None,
+                      complex.encode("utf-8") if complex else None)
+
     @property
     def closed(self) -> bool:
         return self._gw.closed
 
     def close(self) -> None:
-        """Cancel open streams, wait for requests in flight, free the gateway. Idempotent."""
+        """Cancel open streams, wait for the other requests in flight, free the gateway.
+        Idempotent."""
         self._gw.close()
 
     def __enter__(self) -> "Client":

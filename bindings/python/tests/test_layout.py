@@ -19,7 +19,8 @@ from llmgw import _lib
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 INCLUDE = os.path.join(REPO, "include")
-HEADERS = ("llmgw/buf.h", "llmgw/hooks.h", "llmgw/errors.h", "llmgw/stream.h", "llmgw/gateway.h")
+HEADERS = ("llmgw/buf.h", "llmgw/hooks.h", "llmgw/errors.h", "llmgw/stream.h", "llmgw/gateway.h",
+           "llmgw/report.h")
 
 
 def _c_source() -> str:

@@ -1,7 +1,9 @@
-"""The usage hook: one record per logical request, as a dict, on the calling thread; a raising
-callback is reported through sys.unraisablehook and never reaches C."""
+"""The usage hook: one record per logical request, as a dict, on the thread running the C call
+(a helper thread, in the caller's context, for calls from the main thread); a raising callback is
+reported through sys.unraisablehook and never reaches C."""
 from __future__ import annotations
 
+import contextvars
 import sys
 import threading
 
@@ -18,17 +20,27 @@ class UsageHookTest(MockTestCase):
         client = self.client()
         seen = []
         threads = []
+        var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+        var.set("caller's")
 
         @client.on_usage
         def hook(record: dict) -> None:
             seen.append(record)
-            threads.append(threading.get_ident())
+            threads.append((threading.current_thread().name, var.get()))
 
+        on_main = threading.current_thread() is threading.main_thread()
         r = client.chat.completions.create(model="g", messages=USER_HI)
         self.assertEqual(len(seen), 1)
         rec = seen[0]
         self.assertIsInstance(rec, dict)
-        self.assertEqual(threads, [threading.get_ident()])
+        # a main-thread call runs on a helper thread (so Ctrl-C can cancel it), in a copy of the
+        # caller's context; calls from other threads run on their own (test_threads)
+        self.assertEqual(len(threads), 1)
+        if on_main:
+            self.assertRegex(threads[0][0], r"^llmgw-call-\d+$")
+        else:
+            self.assertEqual(threads[0][0], threading.current_thread().name)
+        self.assertEqual(threads[0][1], "caller's")
         self.assertEqual(rec["status"], "success")
         self.assertEqual(rec["provider"], "openai")
         self.assertEqual(rec["model_requested"], "g")

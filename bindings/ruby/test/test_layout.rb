@@ -13,6 +13,8 @@ class TestLayout < Minitest::Test
     LLMGW::Lib::Attempt => "llmgw_attempt",
     LLMGW::Lib::ErrorInfo => "llmgw_error",
     LLMGW::Lib::GatewayOptions => "llmgw_gateway_options",
+    LLMGW::Lib::ReportOptions => "llmgw_report_options",
+    LLMGW::Lib::BudgetAlert => "llmgw_budget_alert",
     LLMGW::Lib::ToolCallDelta => "llmgw_tool_call_delta",
     LLMGW::Lib::StreamSink => "llmgw_stream_sink"
   }.freeze
@@ -52,6 +54,7 @@ class TestLayout < Minitest::Test
       #include <llmgw/hooks.h>
       #include <llmgw/gateway.h>
       #include <llmgw/stream.h>
+      #include <llmgw/report.h>
       #define M(T, f) printf("%s %s %zu %zu\\n", #T, #f, offsetof(T, f), sizeof(((T *)0)->f))
       int main(void)
       {

@@ -87,6 +87,31 @@ module LLMGW
       nil
     end
 
+    # llmgw_budget_alert_cb(const llmgw_budget_alert *alert, void *userdata)
+    BUDGET_ALERT = FFI::Function.new(:void, %i[pointer pointer]) do |alert, userdata|
+      begin
+        Callbacks.lookup(userdata)&.budget_alert(alert)
+      rescue Exception => e # rubocop:disable Lint/RescueException -- must not unwind into C
+        Callbacks.stash_error(e)
+      end
+      nil
+    end
+
+    SCOPES = { 0 => :customer, 1 => :tag, 2 => :global }.freeze
+    PERIODS = { 0 => :total, 1 => :daily, 2 => :monthly }.freeze
+
+    # A budget alert as a Hash with symbol keys; money as exact *_nano_usd Integers and *_usd Floats.
+    def self.alert_hash(ptr)
+      a = Lib::BudgetAlert.new(ptr)
+      { scope: SCOPES.fetch(a[:scope], a[:scope]), name: Lib.cstr(a[:name]), period: PERIODS.fetch(a[:period], a[:period]),
+        period_start: a[:period_start].zero? ? nil : a[:period_start],
+        period_end: a[:period_end].zero? ? nil : a[:period_end], threshold: a[:threshold],
+        limit_nano_usd: a[:limit_nusd], spent_nano_usd: a[:spent_nusd], remaining_nano_usd: a[:remaining_nusd],
+        limit_usd: a[:limit_nusd] / 1e9, spent_usd: a[:spent_nusd] / 1e9, remaining_usd: a[:remaining_nusd] / 1e9,
+        now: a[:now], projected_exhaustion: a[:projected_exhaustion].negative? ? nil : a[:projected_exhaustion],
+        shared: a[:shared] != 0 }
+    end
+
     # Stream sink callbacks; their target (a Stream::Context) never raises and returns 0 or 1.
     ON_TEXT = FFI::Function.new(:int, %i[pointer size_t pointer]) do |text, len, userdata|
       ctx = Callbacks.lookup(userdata)

@@ -16,9 +16,14 @@ module LLMGW
 
     # Hooks and their handlers; reached from C through the callback registry.
     class Hooks
+      # The classifier (a callable or nil); read by Routing::CLASSIFY on every request.
+      attr_accessor :classifier
+
       def initialize
+        @classifier = nil
         @usage = [].freeze
         @log = [].freeze
+        @alert = [].freeze
         @lock = Mutex.new
       end
 
@@ -28,6 +33,26 @@ module LLMGW
 
       def add_log(handler)
         @lock.synchronize { @log = (@log + [handler]).freeze }
+      end
+
+      # Adds a budget alert handler; true when it is the first (the C hook is then registered).
+      def add_alert(handler)
+        @lock.synchronize do
+          @alert = (@alert + [handler]).freeze
+          @alert.size == 1
+        end
+      end
+
+      def budget_alert(ptr)
+        handlers = @alert
+        return if handlers.empty?
+
+        alert = Callbacks.alert_hash(ptr)
+        handlers.each do |h|
+          h.call(alert.dup)
+        rescue Exception => e # rubocop:disable Lint/RescueException -- the others still run
+          Callbacks.stash_error(e)
+        end
       end
 
       def usage(ptr)
@@ -75,6 +100,7 @@ module LLMGW
       @state = Mutex.new
       @idle = ConditionVariable.new
       @in_flight = 0
+      @streams = {}.compare_by_identity # streams running, cancelled by #close
       @closed = false
       # Weakly registered: a handler closing over this client must not keep it alive.
       @hooks_id = Callbacks.register(@hooks, weak: true)
@@ -83,7 +109,8 @@ module LLMGW
 
     # Registers a handler for the usage record of every request (a Hash with symbol keys: provider,
     # deployment_id, input_tokens, output_tokens, cost_usd, cache_hit, attempts, trail ...). Runs on the
-    # thread that made the call, once per request, failures included. An exception in it is raised
+    # thread running the C call (the caller's, or a helper thread for streams and for calls made on the
+    # main thread, see Call), once per request, failures included. An exception in it is raised
     # from that call once the call has returned.
     def on_usage(&block)
       raise ArgumentError, "on_usage needs a block" unless block
@@ -100,6 +127,75 @@ module LLMGW
       check_open
       @hooks.add_log(block)
       self
+    end
+
+    # Registers a handler for budget alerts: |alert| a Hash (scope: :customer/:tag/:global, name:, period:
+    # :total/:daily/:monthly, threshold: 0.8, limit_/spent_/remaining_nano_usd: Integers and the same in
+    # *_usd, period_start:, period_end:, now:, projected_exhaustion: Unix seconds or nil, shared:). It fires
+    # once per budget, period and threshold (by default 50%, 80%, 100% of the limit), on the thread whose
+    # request settled the spend, before that request's usage hook. An exception in it is raised from that
+    # call once the call has returned (the other handlers still run).
+    def on_budget_alert(&block)
+      raise ArgumentError, "on_budget_alert needs a block" unless block
+
+      check_open
+      return self unless @hooks.add_alert(block)
+
+      gateway = enter
+      begin
+        rc = Lib.llmgw_gateway_on_budget_alert(gateway, Callbacks::BUDGET_ALERT, Callbacks.userdata(@hooks_id))
+        raise Error.last(rc) unless rc.zero?
+      ensure
+        leave
+      end
+      self
+    end
+
+    # Routes requests by a callable |request| -> group name (String/Symbol) or nil (keep the group asked
+    # for), given an LLMGW::RequestView valid during the call. It runs when no routing rule matched, on
+    # the thread running the C call (the caller's, or a helper thread for streams and for calls made on the
+    # main thread). An exception in it is
+    # reported with Kernel#warn and the request keeps its group; a name that is no known group fails the
+    # request with NotFoundError. nil removes it.
+    def classifier=(callable)
+      raise ArgumentError, "the classifier must respond to #call (or be nil)" unless callable.nil? || callable.respond_to?(:call)
+
+      gateway = enter
+      begin
+        @hooks.classifier = callable
+        fn = callable ? Routing::CLASSIFY : nil
+        rc = Lib.llmgw_gateway_set_classifier(gateway, fn, callable ? Callbacks.userdata(@hooks_id) : nil)
+        raise Error.last(rc) unless rc.zero?
+      ensure
+        leave
+      end
+    end
+
+    # With a block: sets it as the classifier (client.classifier { |req| ... }). Returns the classifier.
+    def classifier(&block)
+      self.classifier = block if block
+      @hooks.classifier
+    end
+
+    # Appends a routing rule, evaluated in order before the classifier: requests matching condition (a
+    # Hash such as { "metadata.tier" => { eq: "pro" } }, JSON text, or nil for always; docs/routing.md)
+    # go to group target. A bad rule raises ConfigError.
+    def add_rule(condition, target, name: nil)
+      raise ArgumentError, "a rule target is a non-empty String" unless target.is_a?(String) && !target.empty?
+
+      cond = condition.is_a?(Hash) ? JSON.generate(condition) : condition
+      raise ArgumentError, "a rule condition is a Hash, JSON text or nil" unless cond.nil? || cond.is_a?(String)
+
+      gateway_call(:llmgw_gateway_add_rule, name, cond, target)
+    end
+
+    # The built-in heuristic classifier: requests that look complex (long input, code blocks, tools,
+    # images, a deep conversation) go to group complex, the rest to simple; (nil, nil) turns it off. A
+    # classifier set with #classifier= takes precedence.
+    def use_builtin_classifier(simple, complex)
+      raise ArgumentError, "give both groups, or neither" if simple.nil? != complex.nil?
+
+      gateway_call(:llmgw_gateway_use_builtin_classifier, simple, complex)
     end
 
     # A chat completion. params are OpenAI Chat Completions members (max_tokens:, temperature:, tools:,
@@ -121,15 +217,20 @@ module LLMGW
       Enumerator.new { |y| stream.each_event { |ev| y << ev } }
     end
 
-    # Frees the gateway once the calls in flight have returned. Idempotent; later calls raise
-    # ClientClosedError.
+    # Cancels the streams running (on any thread: each ends with CancelledError, "the client was
+    # closed", and its usage record), waits for the other calls in flight, then frees the gateway.
+    # Idempotent; later calls raise ClientClosedError.
     def close
       raise Error.new("llmgw: #close called from a callback of this client", error_class: "") if calling?
 
-      gateway = @state.synchronize do
+      streams = @state.synchronize do
         return nil if @closed
 
         @closed = true
+        @streams.keys
+      end
+      streams.each { |s| s.__send__(:cancel, "llmgw: the client was closed") }
+      gateway = @state.synchronize do
         @idle.wait(@state) while @in_flight.positive?
         @gateway
       end
@@ -161,6 +262,19 @@ module LLMGW
 
     private
 
+    # A short C call on the open gateway with String arguments (nil: NULL); raises on failure.
+    def gateway_call(name, *strings)
+      gateway = enter
+      begin
+        args = strings.map { |v| v.nil? ? nil : FFI::MemoryPointer.from_string(v.to_s) }
+        rc = Lib.public_send(name, gateway, *args)
+        raise Error.last(rc) unless rc.zero?
+      ensure
+        leave
+      end
+      nil
+    end
+
     def check_open
       raise ClientClosedError.new("llmgw: the client is closed", error_class: "") if closed?
     end
@@ -181,44 +295,30 @@ module LLMGW
 
     # Counts a call in flight and returns the gateway; every enter is paired with one leave.
     # A hook must not call its own client (the C library forbids waiting on one's own gateway).
-    def enter
+    # A stream passes itself, so that #close can cancel it until its #leave.
+    def enter(stream = nil)
       raise Error.new("llmgw: a callback cannot call its own client", error_class: "") if calling?
 
       @state.synchronize do
         raise ClientClosedError.new("llmgw: the client is closed", error_class: "") if @closed
 
+        @streams[stream] = true if stream
         @in_flight += 1
         @gateway
       end
     end
 
-    def leave
+    def leave(stream = nil)
       @state.synchronize do
+        @streams.delete(stream) if stream
         @in_flight -= 1
         @idle.broadcast if @in_flight.zero?
       end
     end
 
+    # On the main thread, the C call runs on a helper thread so that Ctrl-C can cancel it (Call).
     def complete(request)
-      gateway = enter
-      begin
-        out = FFI::MemoryPointer.new(:pointer)
-        rc = error = hook_error = nil
-        # Asynchronous interrupts (Thread#raise, Timeout) wait until the C call has returned.
-        Thread.handle_interrupt(Object => :never) do
-          rc = in_call { Lib.llmgw_complete(gateway, request, out) }
-          error = Error.snapshot(Lib.llmgw_error_last) unless rc.zero?
-          hook_error = Callbacks.take_error
-        end
-        response = Client.response_from(out.read_pointer)
-      ensure
-        leave
-        request.free
-      end
-      raise hook_error if hook_error
-      raise Error.from_snapshot(error) unless rc.zero?
-
-      response
+      Call.new(self, request).run
     end
 
     def build_request(model, messages, params)

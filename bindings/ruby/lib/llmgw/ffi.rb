@@ -16,6 +16,8 @@ module LLMGW
     # Struct versions this binding was written against.
     GATEWAY_OPTIONS_VERSION = 1
     STREAM_SINK_VERSION = 1
+    REPORT_OPTIONS_VERSION = 1
+    BUDGET_ALERT_VERSION = 1
 
     LOG_LEVELS = { error: 1, warn: 2, info: 3, debug: 4 }.freeze
 
@@ -49,7 +51,9 @@ module LLMGW
              :retry_after_ms, :int64,
              :usage_estimated, :int,
              :input_cost_nusd, :int64,
-             :output_cost_nusd, :int64
+             :output_cost_nusd, :int64,
+             :group, :pointer,
+             :route_rule, :pointer
     end
 
     # llmgw_error (errors.h)
@@ -128,6 +132,41 @@ module LLMGW
              :userdata, :pointer
     end
 
+    # llmgw_report_options (report.h), version 1. Strings are pointers the caller keeps alive.
+    class ReportOptions < FFI::Struct
+      layout :version, :uint,
+             :by, :pointer,
+             :since, :pointer,
+             :until, :pointer,
+             :format, :pointer,
+             :now_us, :int64,
+             :max_groups, :size_t,
+             :max_line_bytes, :size_t,
+             :prices_path, :pointer,
+             :as, :pointer,
+             :map, :pointer,
+             :map_count, :size_t,
+             :project_cache, :int,
+             :cache_hit_rate, :double
+    end
+
+    # llmgw_budget_alert (gateway.h), version 1: read-only, valid during the callback
+    class BudgetAlert < FFI::Struct
+      layout :version, :uint,
+             :scope, :int,
+             :name, :pointer,
+             :period, :int,
+             :period_start, :int64,
+             :period_end, :int64,
+             :threshold, :double,
+             :limit_nusd, :int64,
+             :spent_nusd, :int64,
+             :remaining_nusd, :int64,
+             :now, :int64,
+             :projected_exhaustion, :int64,
+             :shared, :int
+    end
+
     # version.h
     attach_function :llmgw_version, [], :string
 
@@ -147,11 +186,23 @@ module LLMGW
     attach_function :llmgw_gateway_open_buffer, %i[pointer pointer size_t pointer pointer], :int
     attach_function :llmgw_gateway_free, [:pointer], :void
     attach_function :llmgw_complete, %i[pointer pointer pointer], :int, blocking: true
+    attach_function :llmgw_gateway_add_rule, %i[pointer pointer pointer pointer], :int
+    attach_function :llmgw_gateway_set_classifier, %i[pointer pointer pointer], :int
+    attach_function :llmgw_gateway_use_builtin_classifier, %i[pointer pointer pointer], :int
+    attach_function :llmgw_gateway_on_budget_alert, %i[pointer pointer pointer], :int
 
     # request.h
     attach_function :llmgw_request_from_json, %i[pointer pointer size_t], :int
     attach_function :llmgw_request_set_deadline_ms, %i[pointer int64], :int
     attach_function :llmgw_request_free, [:pointer], :void
+    attach_function :llmgw_request_cancel, [:pointer], :int
+    attach_function :llmgw_request_model, [:pointer], :pointer
+    attach_function :llmgw_request_to_json, %i[pointer pointer], :int
+    attach_function :llmgw_request_customer, [:pointer], :pointer
+    attach_function :llmgw_request_trace_id, [:pointer], :pointer
+    attach_function :llmgw_request_tag_count, [:pointer], :size_t
+    attach_function :llmgw_request_tag, %i[pointer size_t], :pointer
+    attach_function :llmgw_request_metadata_json, %i[pointer pointer], :int
 
     # response.h, hooks.h
     attach_function :llmgw_response_free, [:pointer], :void
@@ -159,6 +210,11 @@ module LLMGW
     attach_function :llmgw_response_usage, [:pointer], :pointer
     attach_function :llmgw_response_reasoning, [:pointer], :pointer
     attach_function :llmgw_usage_to_json, %i[pointer pointer], :int
+
+    # report.h (they read files: the GVL is released)
+    attach_function :llmgw_report_options_init, %i[pointer uint], :int
+    attach_function :llmgw_cost_report, %i[pointer pointer size_t pointer], :int, blocking: true
+    attach_function :llmgw_cost_simulate, %i[pointer pointer size_t pointer], :int, blocking: true
 
     # stream.h
     attach_function :llmgw_stream_sink_init, %i[pointer uint], :int

@@ -9,11 +9,13 @@ module LLMGW
   # Runs llmgw_complete_stream on a worker thread and hands its events to the
   # caller's thread through a queue. The caller's block therefore runs in
   # plain Ruby, never inside a C callback: an exception, break, throw or
-  # return in it works as usual. When the block leaves early the stream is
-  # cancelled (the next callback returns non-zero, the C call returns
-  # LLMGW_EUSER) and the caller waits for the C call to return before the
-  # exception goes on, so nothing of the stream outlives the call.
-  # Cancellation takes effect at the next event from upstream.
+  # return in it works as usual. When the block leaves early, an Interrupt
+  # (Ctrl-C) or Thread#raise reaches the caller while it waits for an event,
+  # or Client#close is called (from any thread), the stream is cancelled
+  # through llmgw_request_cancel() (the C call stops within about 100 ms even
+  # while the upstream is silent, class "cancelled", one usage record) and
+  # the caller waits for the C call to return before the exception goes on,
+  # so nothing of the stream outlives the call.
   class Stream
     # What the worker's C callbacks reach through the registry. Never raises.
     class Context
@@ -66,9 +68,11 @@ module LLMGW
     # client: the Client; request: an AutoPointer to an llmgw_request (owned by this stream).
     def initialize(client, request)
       @client = client
-      @request = request
+      @request = OwnedRequest.new(request) # the worker frees it; a caller leaving early cancels it
       @queue = nil
       @thread = nil
+      @ctx = nil
+      @cancel_reason = nil
     end
 
     # Runs the stream, yielding each StreamEvent; returns the assembled Response.
@@ -97,17 +101,25 @@ module LLMGW
     end
 
     def start
-      ctx = Context.new(@queue)
-      gw = @client.__send__(:enter)
-      @ctx = ctx
+      ctx = @ctx = Context.new(@queue) # set before #enter: Client#close may cancel from then on
+      gw = @client.__send__(:enter, self)
       @thread = Thread.new { work(gw, ctx) }
     rescue StandardError
-      @client.__send__(:leave) if gw
+      @client.__send__(:leave, self) if gw
       raise
     end
 
-    def cancel_and_wait
+    # Stops the C call (from any thread): its callbacks return non-zero, and
+    # llmgw_request_cancel() ends it even while the upstream is silent. reason: the message of the
+    # CancelledError the consumer then gets.
+    def cancel(reason = nil)
+      @cancel_reason ||= reason
       @ctx.cancel!
+      @request.cancel
+    end
+
+    def cancel_and_wait
+      cancel
       loop { break if @queue.pop.is_a?(Array) }
       @thread.join
     end
@@ -116,7 +128,10 @@ module LLMGW
       _tag, rc, response, error, hook_error = item
       @thread.join
       raise hook_error if hook_error
-      raise Error.from_snapshot(error) if rc != 0
+      if rc != 0
+        error = error.merge(message: @cancel_reason) if @cancel_reason && error && error[:error_class] == "cancelled"
+        raise Error.from_snapshot(error || { code: rc, error_class: "", message: "" })
+      end
 
       response
     end
@@ -128,7 +143,7 @@ module LLMGW
       Thread.handle_interrupt(Object => :never) do
         @queue << run(gw, ctx)
       ensure
-        @client.__send__(:leave)
+        @client.__send__(:leave, self)
       end
     end
 
@@ -136,7 +151,7 @@ module LLMGW
       id = Callbacks.register(ctx)
       sink = sink_for(id)
       out = FFI::MemoryPointer.new(:pointer)
-      rc = @client.__send__(:in_call) { Lib.llmgw_complete_stream(gw, @request, sink, out) }
+      rc = @client.__send__(:in_call) { Lib.llmgw_complete_stream(gw, @request.pointer, sink, out) }
       error = rc.zero? ? nil : (ctx.error || Error.snapshot(Lib.llmgw_error_last))
       hook_error = Callbacks.take_error
       response = Client.response_from(out.read_pointer)
