@@ -52,6 +52,7 @@ def attempt_dict(a: _lib.Attempt) -> Dict[str, Any]:
         "cost_nano_usd": a.cost_nusd if a.cost_source != 0 else None,
         "latency_ms": a.latency_us / 1000.0, "wait_ms": a.wait_us / 1000.0,
         "retry_after_ms": a.retry_after_ms if a.retry_after_ms >= 0 else None,
+        "group": _text(a.group), "route_rule": _text(a.route_rule),
     }
 
 

@@ -49,6 +49,8 @@ class UpstreamErrorTest(MockTestCase):
                 self.assertLess(e.code, 0)
                 self.assertEqual(len(e.attempts), 1)
                 self.assertEqual(e.attempts[0]["error_class"], cls)
+                self.assertEqual(e.attempts[0]["group"], "g")          # the group the attempt served
+                self.assertIsNone(e.attempts[0]["route_rule"])         # no routing rule chose it
                 self.assertNotIn(TEST_KEY, str(e))
                 self.assertNotIn(TEST_KEY, repr(e.attempts))
 

@@ -35,6 +35,8 @@ class TestErrors < LLMGWTest::Case
       assert_equal 1, err.attempts.size
       assert_equal http, err.attempts[0][:http_status]
       assert_equal error_class, err.attempts[0][:error_class]
+      assert_equal "g", err.attempts[0][:group]
+      assert_nil err.attempts[0][:route_rule]
       assert_equal 1, mock.request_count(ln)
       assert_equal 1, records.size, "the usage hook fires for a failure too"
       assert_equal "failure", records[0][:status]

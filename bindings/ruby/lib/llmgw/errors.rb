@@ -123,7 +123,8 @@ module LLMGW
         a = Lib::Attempt.new(ptr)
         { deployment: Lib.cstr(a[:deployment]), provider: Lib.cstr(a[:provider]), model: Lib.cstr(a[:model]),
           status: a[:status], error_class: class_name(a[:error_class]),
-          http_status: a[:http_status], retry_after_ms: a[:retry_after_ms].negative? ? nil : a[:retry_after_ms] }
+          http_status: a[:http_status], retry_after_ms: a[:retry_after_ms].negative? ? nil : a[:retry_after_ms],
+          group: Lib.cstr(a[:group]), route_rule: Lib.cstr(a[:route_rule]) }
       end
     end
   end
