@@ -3,7 +3,8 @@
  * and through a raw libcurl + cJSON client doing the same work (same mock on
  * loopback, keep-alive, same request body, same parse of text and usage),
  * interleaved in one run. Prints both medians and the ratio llmgw/raw.
- * With --fresh, both open a new connection per request. As in bench/stream,
+ * With --fresh, both open a new connection per request. --only-llmgw and
+ * --only-raw time one side alone (for `perf stat`; the ratio is then void). As in bench/stream,
  * the mock runs on one CPU and both clients on the other (bench_pin_*).
  */
 #include <curl/curl.h>
@@ -103,13 +104,13 @@ static int gw_request(llmgw_gateway *gw, char *text, size_t cap, unsigned long l
 int main(int argc, char **argv)
 {
     size_t n = 2000, warm = 200, i;
-    int fresh = 0, a, pinned;
+    int fresh = 0, a, pinned, only = 0;     /* only: 1 llmgw alone, 2 raw alone (for perf stat) */
     mock_server *srv = NULL;
     llmgw_gateway *gw = NULL;
     llmgw_gateway_options go;
     llmgw_deployment_options d;
     raw_client raw;
-    double *tg, *tr, t0;
+    double *tg, *tr, *cg, *cr, t0, c0;
     char base[256], url[256], text[1024];
     unsigned long long in = 0, out = 0;
 
@@ -117,6 +118,10 @@ int main(int argc, char **argv)
     for (a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--fresh") == 0)
             fresh = 1;
+        else if (strcmp(argv[a], "--only-llmgw") == 0)
+            only = 1;
+        else if (strcmp(argv[a], "--only-raw") == 0)
+            only = 2;
         else if (atol(argv[a]) > 0)
             n = (size_t)atol(argv[a]);
     }
@@ -162,7 +167,9 @@ int main(int argc, char **argv)
 
     tg = calloc(n, sizeof(*tg));
     tr = calloc(n, sizeof(*tr));
-    if (tg == NULL || tr == NULL)
+    cg = calloc(n, sizeof(*cg));
+    cr = calloc(n, sizeof(*cr));
+    if (tg == NULL || tr == NULL || cg == NULL || cr == NULL)
         return 1;
     for (i = 0; i < warm; i++) {
         if (gw_request(gw, text, sizeof(text), &in, &out) != 0 || raw_request(&raw) != 0) {
@@ -178,16 +185,22 @@ int main(int argc, char **argv)
     for (i = 0; i < n; i++) {
         int first_gw = (i % 2) == 0, k;
         for (k = 0; k < 2; k++) {
+            if (only != 0 && ((k == 0) == first_gw) != (only == 1))
+                continue;
             if ((k == 0) == first_gw) {
                 t0 = bench_now_us();
+                c0 = bench_thread_cpu_us();
                 if (gw_request(gw, text, sizeof(text), &in, &out) != 0)
                     return 1;
                 tg[i] = bench_now_us() - t0;
+                cg[i] = bench_thread_cpu_us() - c0;
             } else {
                 t0 = bench_now_us();
+                c0 = bench_thread_cpu_us();
                 if (raw_request(&raw) != 0)
                     return 1;
                 tr[i] = bench_now_us() - t0;
+                cr[i] = bench_thread_cpu_us() - c0;
             }
         }
         if (fresh) {
@@ -203,12 +216,17 @@ int main(int argc, char **argv)
                 pinned ? "mock and clients on separate CPUs" : "not pinned", bench_percentile(tg, n, 10),
                 bench_percentile(tg, n, 90), bench_percentile(tr, n, 10), bench_percentile(tr, n, 90));
         bench_report(fresh ? "overhead_fresh_connection" : "overhead_keepalive", "us", mg, mr);
+        /* CPU time of the calling thread (kernel included): does not count time spent waiting */
+        bench_report(fresh ? "overhead_fresh_connection_cpu" : "overhead_keepalive_cpu", "us", bench_median(cg, n),
+                     bench_median(cr, n));
     }
     curl_slist_free_all(raw.hdrs);
     curl_easy_cleanup(raw.h);
     free(raw.body);
     free(tg);
     free(tr);
+    free(cg);
+    free(cr);
     llmgw_gateway_free(gw);
     mock_server_stop(srv);
     return 0;

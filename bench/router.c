@@ -4,7 +4,7 @@
  * group: the alias, the group's candidates, the per-request route state),
  * with the default strategy and with least-busy. Deployments use the
  * in-process mock provider, so nothing touches the network. Target: under
- * 1 us at 100.
+ * 1 us at 100. argv[2], if given, runs that group size alone.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,8 +91,11 @@ int main(int argc, char **argv)
 {
     static const size_t sizes[] = { 1, 10, 100, 1000 };
     size_t iters = bench_count(argc, argv, 2000), i;
+    size_t only = argc > 2 ? (size_t)atol(argv[2]) : 0;     /* one group size alone (for a profiler) */
 
     for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        if (only != 0 && sizes[i] != only)
+            continue;
         if (run(sizes[i], LLMGW_ROUTING_SIMPLE_SHUFFLE, "shuffle", sizes[i] >= 1000 ? iters / 10 + 1 : iters) ||
             run(sizes[i], LLMGW_ROUTING_LEAST_BUSY, "least_busy", sizes[i] >= 1000 ? iters / 10 + 1 : iters))
             return 1;

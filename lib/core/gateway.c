@@ -510,12 +510,17 @@ int llmgw__gateway_resolve(llmgw_gateway *gw, const char *requested, llmgw__cand
     llmgw_deployment_options o;
     llmgw__deployment *d;
     llmgw__group *g;
+    const char *alias;
     char model[257];
+    size_t len;
     int rc = 0;
 
     memset(out, 0, sizeof(*out));
     pthread_rwlock_rdlock(&gw->lock);
-    snprintf(model, sizeof(model), "%s", llmgw__routes_alias(&gw->routes, requested));
+    alias = llmgw__routes_alias(&gw->routes, requested);
+    len = strnlen(alias, sizeof(model) - 1);         /* as snprintf would cut it, without printf per request */
+    memcpy(model, alias, len);
+    model[len] = '\0';
     g = find_group(gw, model);
     if (g != NULL)
         rc = snapshot(g, out);
