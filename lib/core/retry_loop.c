@@ -112,6 +112,11 @@ static void nothing_eligible(llmgw__exec *x)
         stop_with(x, LLMGW_ERATELIMIT, LLMGW_ERRCLASS_RATE_LIMIT, w->soonest_us > 0 ? w->soonest_us
                                                                                    : llmgw__exec_now(x) + 100000,
                   "every deployment of group '%s' is at its rate or parallel limit", g);
+    else if (w->open > 0 && w->held_rate_limit + w->held_quota == w->open)
+        /* held only by the upstreams' own 429s and quota errors: a rate limit, not an outage */
+        stop_with(x, LLMGW_ERATELIMIT,
+                  w->held_quota == w->open ? LLMGW_ERRCLASS_QUOTA_EXCEEDED : LLMGW_ERRCLASS_RATE_LIMIT,
+                  w->soonest_us, "every deployment of group '%s' is held after rate-limit or quota errors", g);
     else if (w->open > 0)
         stop_with(x, LLMGW_EUNAVAILABLE, LLMGW_ERRCLASS_SERVER_ERROR, w->soonest_us,
                   "every deployment of group '%s' is cooling down (circuit open or held after errors)", g);

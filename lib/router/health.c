@@ -117,6 +117,16 @@ int llmgw__health_peek(llmgw__health *h, int64_t now_us, int64_t *until_us)
     return r;
 }
 
+int llmgw__health_hold_class(llmgw__health *h)
+{
+    int cls;
+
+    pthread_mutex_lock(&h->mu);
+    cls = h->state == LLMGW__HEALTH_OPEN ? h->hold_class : 0;
+    pthread_mutex_unlock(&h->mu);
+    return cls;
+}
+
 int llmgw__health_acquire(llmgw__health *h, int64_t now_us, int64_t *until_us)
 {
     int r;

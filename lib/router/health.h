@@ -58,6 +58,8 @@ void llmgw__health_dispose(llmgw__health *h);
 void llmgw__health_share(llmgw__health *h, struct llmgw__shared *s, const char *id);
 /* Would it admit now? (no state change) *until_us: when an open one may be tried again. */
 int  llmgw__health_peek(llmgw__health *h, int64_t now_us, int64_t *until_us);
+/* Why an open one is held: 0 = the breaker; else the class of the error that held it (429 ...). */
+int  llmgw__health_hold_class(llmgw__health *h);
 /* The lock-free first step of peek: true when it surely admits (closed, not shared). */
 static inline bool llmgw__health_closed_local(llmgw__health *h)
 {

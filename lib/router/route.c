@@ -162,7 +162,11 @@ static bool eligible(llmgw__route *r, llmgw__deployment *d, int64_t now)
         return false;
     }
     if (!llmgw__health_closed_local(&d->health) && llmgw__health_peek(&d->health, now, &until) == LLMGW__DENY) {
+        int cls = llmgw__health_hold_class(&d->health);
+
         r->why.open++;
+        r->why.held_rate_limit += cls == LLMGW_ERRCLASS_RATE_LIMIT;
+        r->why.held_quota += cls == LLMGW_ERRCLASS_QUOTA_EXCEEDED;
         soonest(&r->why, until);
         return false;
     }

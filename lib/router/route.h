@@ -15,6 +15,8 @@
 /* Why no deployment was eligible at the last pick. */
 typedef struct llmgw__route_why {
     size_t  open;            /* breaker open or held (429, quota, auth) */
+    size_t  held_rate_limit; /* of open: held after a 429 */
+    size_t  held_quota;      /* of open: held after a quota error */
     size_t  rate_limited;    /* at rpm / tpm */
     size_t  busy;            /* at max_parallel_requests */
     size_t  too_small;       /* context window cannot fit the request */

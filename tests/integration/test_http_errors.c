@@ -384,6 +384,46 @@ static void test_connect_timeout(void **state)
     close(lfd);
 }
 
+/*
+ * A group whose only deployment is held after the upstream's own 429 (or
+ * quota error) fails fast as a rate limit (quota), with the hold's
+ * retry_after_ms, not as an outage: the caller should wait, not page anyone.
+ */
+static void test_held_group_is_a_rate_limit(void **state)
+{
+    itest t;
+    llmgw_gateway_options o;
+    llmgw_response *r = NULL;
+    const llmgw_error *e;
+
+    (void)state;
+    llmgw_gateway_options_init(&o, LLMGW_GATEWAY_OPTIONS_VERSION);
+    o.max_attempts = 1;
+    itest_start(&t, &o);
+    itest_add(&t, "rl", "rl", "gpt-test");
+    itest_add(&t, "q", "q", "gpt-test");
+    itest_script(&t, "rl", "[{\"status\":429,\"headers\":{\"retry-after\":\"5\"}}]");
+    assert_int_equal(itest_complete(&t, "rl", "hi", &r), LLMGW_ERATELIMIT);
+    assert_int_equal(itest_complete(&t, "rl", "hi", &r), LLMGW_ERATELIMIT);
+    e = llmgw_error_last();
+    assert_int_equal(e->error_class, LLMGW_ERRCLASS_RATE_LIMIT);
+    assert_int_equal(e->attempt_count, 0);                  /* nothing was sent */
+    assert_true(e->retry_after_ms > 0 && e->retry_after_ms <= 5100);
+    assert_non_null(strstr(e->message, "held after rate-limit or quota errors"));
+    assert_int_equal(itest_request_count(&t, "rl"), 1);
+
+    itest_script(&t, "q", "[{\"status\":429,\"error_code\":\"insufficient_quota\"}]");
+    assert_int_equal(itest_complete(&t, "q", "hi", &r), LLMGW_ERATELIMIT);
+    assert_int_equal(itest_complete(&t, "q", "hi", &r), LLMGW_ERATELIMIT);
+    e = llmgw_error_last();
+    assert_int_equal(e->error_class, LLMGW_ERRCLASS_QUOTA_EXCEEDED);
+    assert_int_equal(e->attempt_count, 0);
+    assert_true(e->retry_after_ms > 0);
+    assert_int_equal(itest_request_count(&t, "q"), 1);
+    assert_null(r);
+    itest_stop(&t);
+}
+
 static void test_insecure_base_refused(void **state)
 {
     itest t;
@@ -488,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_connection_refused),
         cmocka_unit_test(test_connect_timeout),
+        cmocka_unit_test(test_held_group_is_a_rate_limit),
         cmocka_unit_test(test_insecure_base_refused),
         cmocka_unit_test(test_key_never_in_errors),
         cmocka_unit_test(test_error_json),
