@@ -239,14 +239,15 @@ def _repo_root() -> Optional[str]:
 def _build_tree_candidates() -> List[str]:
     """libllmgw.so.0 in <repo>/build*/lib and <repo>/build*/*/lib, newest first.
 
-    Sanitizer builds are left out: they cannot be loaded into a plain python3.
+    Sanitizer and fuzzer builds are left out: they cannot be loaded into a plain python3.
     """
     root = _repo_root()
     if root is None:
         return []
     found = glob.glob(os.path.join(root, "build*", "lib", SONAME)) + \
         glob.glob(os.path.join(root, "build*", "*", "lib", SONAME))
-    found = [p for p in found if not any(s in p for s in ("asan", "tsan", "ubsan", "msan"))]
+    found = [p for p in found if os.path.exists(p)    # a dangling symlink (a static-only build)
+             and not any(s in p for s in ("asan", "tsan", "ubsan", "msan", "fuzz"))]
     return sorted(found, key=lambda p: os.path.getmtime(p), reverse=True)
 
 
