@@ -95,7 +95,7 @@ build() {
 
 targets() {
   local t
-  for t in aws_eventstream framing json request prices cache_entry config_json config_yaml openai azure compat \
+  for t in aws_eventstream framing json request prices cache_entry retry_after config_json config_yaml openai azure compat \
            anthropic gemini bedrock cohere ollama; do
     if [ "$t" = config_yaml ] && ! pkg-config --exists yaml-0.1 2>/dev/null; then continue; fi
     echo "fuzz_$t"
