@@ -54,6 +54,17 @@ typedef struct llmgw__cache_scope {
 int llmgw__cache_key(char key_out[LLMGW__CACHE_KEY_LEN + 1], char digest_out[LLMGW__CACHE_KEY_LEN + 1],
                      const llmgw_request *req, const llmgw__cache_scope *scope);
 /*
+ * The same in two steps, for a caller that keeps the scope's part per
+ * candidate set (lib/core/cache_scope.c): llmgw__cache_key_scope starts sha
+ * and takes every field before drop_params (scope->credential_key non-NULL
+ * or its length 0); llmgw__cache_key_finish takes the rest from a copy of
+ * that state and gives what llmgw__cache_key gives.
+ */
+struct llmgw__sha256_ctx;
+void llmgw__cache_key_scope(struct llmgw__sha256_ctx *sha, const llmgw__cache_scope *scope);
+int  llmgw__cache_key_finish(char key_out[LLMGW__CACHE_KEY_LEN + 1], char digest_out[LLMGW__CACHE_KEY_LEN + 1],
+                             struct llmgw__sha256_ctx *sha, const llmgw_request *req);
+/*
  * The canonical JSON of a request as the key sees it, appended to out:
  * object members sorted by key (bytewise; duplicates keep their order),
  * numbers normalized (llmgw__jout_number), no whitespace, every member but

@@ -260,14 +260,65 @@ static void credential_fingerprint(unsigned char out[LLMGW_SHA256_LEN], const ll
     llmgw__zeroize(&sha, sizeof(sha));
 }
 
+void llmgw__cache_key_scope(llmgw__sha256_ctx *sha, const llmgw__cache_scope *scope)
+{
+    unsigned char fp[LLMGW_SHA256_LEN];
+
+    llmgw__sha256_init(sha);
+    llmgw__sha256_update(sha, request_tag, sizeof(request_tag));
+    put_u64(sha, KEY_FORMAT_VERSION);
+    put_str(sha, scope->namespace_);
+    put_str(sha, scope->group);
+    put_str(sha, scope->deployments);
+    if (scope->credential_key != NULL) {
+        credential_fingerprint(fp, scope);
+        put_field(sha, fp, sizeof(fp));
+        llmgw__zeroize(fp, sizeof(fp));
+    } else {
+        put_field(sha, NULL, 0);
+    }
+}
+
+int llmgw__cache_key_finish(char key_out[LLMGW__CACHE_KEY_LEN + 1], char digest_out[LLMGW__CACHE_KEY_LEN + 1],
+                            llmgw__sha256_ctx *sha, const llmgw_request *req)
+{
+    unsigned char digest[LLMGW_SHA256_LEN], key[LLMGW_SHA256_LEN];
+    unsigned char drop;
+    llmgw__jout o;
+    int rc;
+
+    LLMGW_CHECK_ARG(key_out);
+    key_out[0] = '\0';
+    if (digest_out != NULL)
+        digest_out[0] = '\0';
+    LLMGW_CHECK_ARG(sha);
+    LLMGW_CHECK_ARG(req);
+    LLMGW_CHECK_ARG(llmgw__request_body(req));
+    drop = llmgw_request_drop_params(req) ? 1 : 0;    /* drop_params changes what is sent */
+    llmgw__sha256_update(sha, &drop, 1);
+    /* the canonical request is the last field, so it needs no length prefix */
+    llmgw__jout_init_sha(&o, sha);
+    rc = canon(&o, llmgw__request_body(req), 0, true);
+    if (llmgw__jout_finish(&o) < 0 && rc == 0)
+        rc = o.err;
+    if (rc < 0)
+        return canon_error(rc);
+    llmgw__sha256_final(sha, digest);
+
+    llmgw__sha256_init(sha);
+    llmgw__sha256_update(sha, key_tag, sizeof(key_tag));
+    llmgw__sha256_update(sha, digest, sizeof(digest));
+    llmgw__sha256_final(sha, key);
+    llmgw__hex(key_out, key, sizeof(key));
+    if (digest_out != NULL)
+        llmgw__hex(digest_out, digest, sizeof(digest));
+    return 0;
+}
+
 int llmgw__cache_key(char key_out[LLMGW__CACHE_KEY_LEN + 1], char digest_out[LLMGW__CACHE_KEY_LEN + 1],
                      const llmgw_request *req, const llmgw__cache_scope *scope)
 {
-    unsigned char digest[LLMGW_SHA256_LEN], key[LLMGW_SHA256_LEN], fp[LLMGW_SHA256_LEN];
-    unsigned char drop;
     llmgw__sha256_ctx sha;
-    llmgw__jout o;
-    int rc;
 
     LLMGW_CHECK_ARG(key_out);
     key_out[0] = '\0';
@@ -278,37 +329,6 @@ int llmgw__cache_key(char key_out[LLMGW__CACHE_KEY_LEN + 1], char digest_out[LLM
     LLMGW_CHECK_ARG(llmgw__request_body(req));
     if (scope->credential_key == NULL && scope->credential_key_len != 0)
         return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_CONFIG, "cache scope: credential length without data");
-
-    llmgw__sha256_init(&sha);
-    llmgw__sha256_update(&sha, request_tag, sizeof(request_tag));
-    put_u64(&sha, KEY_FORMAT_VERSION);
-    put_str(&sha, scope->namespace_);
-    put_str(&sha, scope->group);
-    put_str(&sha, scope->deployments);
-    if (scope->credential_key != NULL) {
-        credential_fingerprint(fp, scope);
-        put_field(&sha, fp, sizeof(fp));
-        llmgw__zeroize(fp, sizeof(fp));
-    } else {
-        put_field(&sha, NULL, 0);
-    }
-    drop = llmgw_request_drop_params(req) ? 1 : 0;    /* drop_params changes what is sent */
-    llmgw__sha256_update(&sha, &drop, 1);
-    /* the canonical request is the last field, so it needs no length prefix */
-    llmgw__jout_init_sha(&o, &sha);
-    rc = canon(&o, llmgw__request_body(req), 0, true);
-    if (llmgw__jout_finish(&o) < 0 && rc == 0)
-        rc = o.err;
-    if (rc < 0)
-        return canon_error(rc);
-    llmgw__sha256_final(&sha, digest);
-
-    llmgw__sha256_init(&sha);
-    llmgw__sha256_update(&sha, key_tag, sizeof(key_tag));
-    llmgw__sha256_update(&sha, digest, sizeof(digest));
-    llmgw__sha256_final(&sha, key);
-    llmgw__hex(key_out, key, sizeof(key));
-    if (digest_out != NULL)
-        llmgw__hex(digest_out, digest, sizeof(digest));
-    return 0;
+    llmgw__cache_key_scope(&sha, scope);
+    return llmgw__cache_key_finish(key_out, digest_out, &sha, req);
 }

@@ -8,6 +8,7 @@
  * finish reason are stored. The cache never fails a request: a backend
  * error is a miss.
  */
+#include "cache_scope.h"
 #include "common.h"
 #include "errors.h"
 #include "exec.h"
@@ -17,25 +18,6 @@
 #include "../cache/cache.h"
 
 #include <stdio.h>
-
-/* Digests of the current group's deployments and of their credentials. */
-static void group_digests(const llmgw__exec *x, char deps_hex[65], unsigned char cred[32])
-{
-    llmgw__sha256_ctx d, c;
-    unsigned char out[32];
-    size_t i;
-
-    llmgw__sha256_init(&d);
-    llmgw__sha256_init(&c);
-    for (i = 0; i < x->route.cand.n; i++) {
-        llmgw__sha256_update(&d, x->route.cand.deps[i]->cache_fp, 32);
-        llmgw__sha256_update(&c, x->route.cand.deps[i]->cred_fp, 32);
-    }
-    llmgw__sha256_final(&d, out);
-    llmgw__hex(deps_hex, out, 32);
-    deps_hex[64] = '\0';
-    llmgw__sha256_final(&c, cred);
-}
 
 static int64_t wall_ms(const llmgw__exec *x)
 {
@@ -94,37 +76,35 @@ int llmgw__cache_lookup(llmgw__exec *x)
 {
     llmgw_gateway *gw = x->gw;
     const llmgw_request *req = x->req;
-    llmgw__cache_scope scope;
+    llmgw__scope_input in;
+    llmgw__sha256_ctx sha;
     llmgw__cache_entry e;
     llmgw_buf v = LLMGW_BUF_INIT;
-    char deps_hex[65];
-    unsigned char cred[32];
     int rc;
 
     if (gw->cache_vt == NULL || !gw->opts.cache_enabled)
         return 0;
-    memset(&scope, 0, sizeof(scope));
-    scope.namespace_ = req->cache_namespace ? req->cache_namespace : gw->cache_namespace;
-    if (scope.namespace_ == NULL) {
+    memset(&in, 0, sizeof(in));
+    in.namespace_ = req->cache_namespace ? req->cache_namespace : gw->cache_namespace;
+    if (in.namespace_ == NULL) {
         if (gw->opts.cache_require_namespace)
             return llmgw__error_setc(LLMGW_EINVAL, LLMGW_ERRCLASS_BAD_REQUEST,
                                      "this gateway's cache is multi-tenant: the request needs a cache namespace");
-        scope.namespace_ = "";
+        in.namespace_ = "";
     }
-    group_digests(x, deps_hex, cred);
-    scope.group = llmgw__route_group(&x->route);
-    scope.deployments = deps_hex;
-    scope.credential_key = cred;
-    scope.credential_key_len = sizeof(cred);
+    in.group = llmgw__route_group(&x->route);
+    in.deps = x->route.cand.deps;
+    in.n = x->route.cand.n;
     if (gw->cache_fp_secret != NULL) {
-        scope.fingerprint_secret = gw->cache_fp_secret;
-        scope.fingerprint_secret_len = gw->cache_fp_secret_len;
+        in.fp_secret = gw->cache_fp_secret;
+        in.fp_secret_len = gw->cache_fp_secret_len;
     } else if (gw->cache_vt == &llmgw__lru_backend) {
-        scope.fingerprint_secret = gw->secret;
-        scope.fingerprint_secret_len = sizeof(gw->secret);
+        in.fp_secret = gw->secret;
+        in.fp_secret_len = sizeof(gw->secret);
     }
-    rc = llmgw__cache_key(x->cache_key, x->cache_digest, req, &scope);
-    llmgw__zeroize(cred, sizeof(cred));
+    /* the scope's fields (namespace, group, deployments, credentials) once per candidate set */
+    llmgw__cache_scope_state(&sha, &in);
+    rc = llmgw__cache_key_finish(x->cache_key, x->cache_digest, &sha, req);
     if (rc == LLMGW_ENOMEM)
         return rc;
     if (rc < 0) {

@@ -26,16 +26,30 @@ static int64_t now_us(const exec *x)
     return llmgw__exec_now(x);
 }
 
+/* "req_" and the 16 lowercase hex digits of v ("req_%016llx" without printf). */
+static void request_id(char id[21], uint64_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    int i;
+
+    memcpy(id, "req_", 4);
+    for (i = 15; i >= 0; i--) {
+        id[4 + i] = digits[v & 0xF];
+        v >>= 4;
+    }
+    id[20] = '\0';
+}
+
 static int record_init(exec *x)
 {
-    char id[40];
+    char id[21];
     size_t i;
     const char **tags;
 
     if (llmgw__response_alloc(&x->resp) < 0)
         return LLMGW_ENOMEM;
     x->rec = &x->resp->rec;
-    snprintf(id, sizeof(id), "req_%016llx", (unsigned long long)x->rng);
+    request_id(id, x->rng);
     x->rec->u.stream = x->sink != NULL;
     x->rec->u.start_time_us = x->gw->clock->wall_us(x->gw->clock->self);
     LLMGW_TRY(llmgw__record_str(x->rec, &x->rec->u.request_id, id));
