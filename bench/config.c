@@ -3,6 +3,9 @@
  * (10 groups of 100, OpenAI-compatible on a loopback base, each with its own
  * key, weight and rpm; aliases and a fallback), in YAML and in JSON, median
  * ms of N loads, gateway freed outside the clock. Target: <= 50 ms.
+ * Then the same with 10,000 deployments in 500 groups of 20 (N / 4 loads,
+ * at least 1; no target: it shows that the load grows linearly, about ten
+ * times the 1,000 figure).
  * Baseline: cJSON parsing the JSON text alone (what any loader pays first).
  * The files are written to $TMPDIR and removed.
  */
@@ -16,10 +19,11 @@
 
 #include "bench_util.h"
 
-#define DEPLOYMENTS 1000
-#define GROUPS      10
+typedef struct size_case {
+    int deployments, groups;
+} size_case;
 
-static int write_configs(const char *yaml_path, const char *json_path)
+static int write_configs(const size_case *sc, const char *yaml_path, const char *json_path)
 {
     FILE *y = fopen(yaml_path, "w"), *j = fopen(json_path, "w");
     int i;
@@ -33,7 +37,7 @@ static int write_configs(const char *yaml_path, const char *json_path)
     }
     fprintf(y, "model_list:\n");
     fprintf(j, "{\"model_list\":[\n");
-    for (i = 0; i < DEPLOYMENTS; i++) {
+    for (i = 0; i < sc->deployments; i++) {
         fprintf(y,
                 "  - model_name: group-%d\n"
                 "    litellm_params:\n"
@@ -46,13 +50,13 @@ static int write_configs(const char *yaml_path, const char *json_path)
                 "      id: dep-%d\n"
                 "      input_cost_per_token: 0.0000025\n"
                 "      output_cost_per_token: 0.00001\n",
-                i % GROUPS, i, 20000 + i % 50, i, 600 + i, 1 + i % 3, i);
+                i % sc->groups, i, 20000 + i % 50, i, 600 + i, 1 + i % 3, i);
         fprintf(j,
                 "%s{\"model_name\":\"group-%d\",\"litellm_params\":{\"model\":\"openai/model-%d\","
                 "\"api_base\":\"http://127.0.0.1:%d/v1\",\"api_key\":\"sk-bench-%08d\",\"rpm\":%d,\"weight\":%d},"
                 "\"model_info\":{\"id\":\"dep-%d\",\"input_cost_per_token\":0.0000025,"
                 "\"output_cost_per_token\":0.00001}}\n",
-                i ? "," : "", i % GROUPS, i, 20000 + i % 50, i, 600 + i, 1 + i % 3, i);
+                i ? "," : "", i % sc->groups, i, 20000 + i % 50, i, 600 + i, 1 + i % 3, i);
     }
     fprintf(y, "router_settings:\n  routing_strategy: simple-shuffle\n  num_retries: 2\n"
                "  model_group_alias: { fast: group-0, smart: group-1 }\n"
@@ -83,7 +87,7 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* Median ms of iters loads of path; -1 when a load fails (or YAML is not built in). */
-static double load_ms(const char *path, size_t iters)
+static double load_ms(const size_case *sc, const char *path, size_t iters)
 {
     double *t = calloc(iters, sizeof(double)), med;
     size_t i;
@@ -95,7 +99,7 @@ static double load_ms(const char *path, size_t iters)
         double t0 = bench_now_us();
         int rc = llmgw_gateway_open(&gw, path, NULL);
         t[i] = (bench_now_us() - t0) / 1e3;
-        if (rc == 0 && llmgw_gateway_group_size(gw, "group-3") != DEPLOYMENTS / GROUPS)
+        if (rc == 0 && llmgw_gateway_group_size(gw, "group-3") != (size_t)(sc->deployments / sc->groups))
             rc = -1;
         llmgw_gateway_free(gw);
         if (rc != 0) {
@@ -109,17 +113,18 @@ static double load_ms(const char *path, size_t iters)
     return med;
 }
 
-int main(int argc, char **argv)
+/* One size: the JSON parse baseline, then JSON and YAML loads; 0, or 1 when something failed. */
+static int run_case(const size_case *sc, size_t iters)
 {
-    size_t iters = bench_count(argc, argv, 21), len = 0, i;
     const char *tmp = getenv("TMPDIR");
-    char yaml_path[512], json_path[512], *text;
+    char yaml_path[512], json_path[512], name[64], *text;
     double *b, yaml, json, base;
+    size_t len = 0, i;
     int status = 0;
 
     snprintf(yaml_path, sizeof(yaml_path), "%s/llmgw-bench-%ld.yaml", tmp ? tmp : "/tmp", (long)getpid());
     snprintf(json_path, sizeof(json_path), "%s/llmgw-bench-%ld.json", tmp ? tmp : "/tmp", (long)getpid());
-    if (write_configs(yaml_path, json_path) != 0 || (text = slurp(json_path, &len)) == NULL ||
+    if (write_configs(sc, yaml_path, json_path) != 0 || (text = slurp(json_path, &len)) == NULL ||
         (b = calloc(iters, sizeof(double))) == NULL) {
         fprintf(stderr, "config: cannot write the configs under %s\n", tmp ? tmp : "/tmp");
         return 1;
@@ -133,22 +138,34 @@ int main(int argc, char **argv)
         cJSON_Delete(root);
     }
     base = bench_median(b, iters);
-    json = load_ms(json_path, iters);
-    yaml = load_ms(yaml_path, iters);
-    printf("config: %d deployments in %d groups; JSON %zu bytes\n", DEPLOYMENTS, GROUPS, len);
+    json = load_ms(sc, json_path, iters);
+    yaml = load_ms(sc, yaml_path, iters);
+    printf("config: %d deployments in %d groups; JSON %zu bytes\n", sc->deployments, sc->groups, len);
+    snprintf(name, sizeof(name), "config_load_%d_json", sc->deployments);
     if (json < 0)
         status = 1;
     else
-        bench_report("config_load_1000_json", "ms", json, base);
+        bench_report(name, "ms", json, base);
+    snprintf(name, sizeof(name), "config_load_%d_yaml", sc->deployments);
     if (yaml == -2)
-        printf("config_load_1000_yaml: skipped (built without YAML)\n");
+        printf("%s: skipped (built without YAML)\n", name);
     else if (yaml < 0)
         status = 1;
     else
-        bench_report("config_load_1000_yaml", "ms", yaml, base);
+        bench_report(name, "ms", yaml, base);
     remove(yaml_path);
     remove(json_path);
     free(text);
     free(b);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    static const size_case small = { 1000, 10 }, large = { 10000, 500 };
+    size_t iters = bench_count(argc, argv, 21);
+    int status = run_case(&small, iters);
+
+    status |= run_case(&large, iters / 4 ? iters / 4 : 1);
     return status;
 }

@@ -97,33 +97,17 @@ static const llmgw__cfg_key pass_keys[] = {
     { NULL, 0, NULL }
 };
 
-typedef struct ids {
-    const char **id;
-    size_t      *index;
-    size_t       n, cap;
-} ids;
+/* The explicit ids seen so far (borrowed from the tree), each with the first entry that gave it. */
+typedef llmgw__names ids;
 
 static int seen_id(llmgw__cfg *c, ids *seen, const char *id, size_t index)
 {
-    size_t i;
+    size_t first;
 
-    for (i = 0; i < seen->n; i++)
-        if (strcmp(seen->id[i], id) == 0)
-            return llmgw__cfg_error(c, "duplicate deployment id (model_list[%zu] has it too)", seen->index[i]);
-    if (seen->n == seen->cap) {
-        size_t cap = seen->cap ? seen->cap * 2 : 64;
-        const char **ni = llmgw__reallocarray(seen->id, cap, sizeof(*ni));
-        size_t *nx;
-        if (ni == NULL)
-            return llmgw__error_oom();
-        seen->id = ni;
-        if ((nx = llmgw__reallocarray(seen->index, cap, sizeof(*nx))) == NULL)
-            return llmgw__error_oom();
-        seen->index = nx;
-        seen->cap = cap;
-    }
-    seen->id[seen->n] = id;
-    seen->index[seen->n++] = index;
+    if (llmgw__names_get(seen, id, &first))
+        return llmgw__cfg_error(c, "duplicate deployment id (model_list[%zu] has it too)", first);
+    LLMGW_TRY(llmgw__names_reserve(seen, seen->n + 1));
+    llmgw__names_put(seen, id, index);
     return 0;
 }
 
@@ -479,7 +463,7 @@ int llmgw__cfg_model_list(llmgw__cfg *c)
 
     if (c->model_list == NULL)
         return 0;
-    memset(&seen, 0, sizeof(seen));
+    llmgw__names_init(&seen, c->gw->names_key);
     mark = llmgw__cfg_push_key(c, "model_list");
     cJSON_ArrayForEach(e, c->model_list) {
         llmgw__cfg_mark m2 = llmgw__cfg_push_index(c, i);
@@ -489,7 +473,6 @@ int llmgw__cfg_model_list(llmgw__cfg *c)
             break;
     }
     llmgw__cfg_pop(c, mark);
-    llmgw__free(seen.id);
-    llmgw__free(seen.index);
+    llmgw__names_dispose(&seen);
     return rc;
 }

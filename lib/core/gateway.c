@@ -170,6 +170,9 @@ int llmgw_gateway_new(llmgw_gateway **out, const llmgw_gateway_options *opts)
     for (rc = 0; rc < LLMGW_ERRCLASS__COUNT; rc++)
         atomic_init(&gw->retry_policy[rc], -1);
     random_bytes(gw->secret, sizeof(gw->secret));
+    random_bytes(gw->names_key, sizeof(gw->names_key));
+    llmgw__names_init(&gw->group_index, gw->names_key);
+    llmgw__names_init(&gw->dep_index, gw->names_key);
     memcpy(&gw->id_salt, gw->secret, sizeof(gw->id_salt));
     gw->rng_seed = gw->opts.seed ? gw->opts.seed : gw->id_salt ^ 0x5DEECE66Dull;
     if ((gw->opts.proxy && (gw->proxy = llmgw__strdup(gw->opts.proxy)) == NULL) ||
@@ -205,9 +208,14 @@ int llmgw_gateway_new(llmgw_gateway **out, const llmgw_gateway_options *opts)
 
 static void group_free(llmgw__group *g)
 {
+    llmgw__dep_block *b, *older;
+
     if (g == NULL)
         return;
-    llmgw__free(g->deps);       /* borrowed: the gateway owns deployments */
+    for (b = g->block; b != NULL; b = older) {   /* the deployments are borrowed: the gateway owns them */
+        older = b->older;
+        llmgw__free(b);
+    }
     llmgw__free(g->name);
     llmgw__free(g);
 }
@@ -221,6 +229,8 @@ void llmgw_gateway_free(llmgw_gateway *gw)
     for (i = 0; i < gw->ngroups; i++)
         group_free(gw->groups[i]);
     llmgw__free(gw->groups);
+    llmgw__names_dispose(&gw->group_index);
+    llmgw__names_dispose(&gw->dep_index);
     for (i = 0; i < gw->ndeps; i++)
         llmgw__deployment_free(gw->deps[i]);
     llmgw__free(gw->deps);
@@ -330,10 +340,7 @@ static llmgw__group *find_group(llmgw_gateway *gw, const char *name)
 {
     size_t i;
 
-    for (i = 0; i < gw->ngroups; i++)
-        if (strcmp(gw->groups[i]->name, name) == 0)
-            return gw->groups[i];
-    return NULL;
+    return llmgw__names_get(&gw->group_index, name, &i) ? gw->groups[i] : NULL;
 }
 
 /* Caller holds gw->lock. */
@@ -341,10 +348,30 @@ static llmgw__deployment *find_deployment(llmgw_gateway *gw, const char *id)
 {
     size_t i;
 
-    for (i = 0; i < gw->ndeps; i++)
-        if (strcmp(gw->deps[i]->id, id) == 0)
-            return gw->deps[i];
-    return NULL;
+    return llmgw__names_get(&gw->dep_index, id, &i) ? gw->deps[i] : NULL;
+}
+
+/*
+ * Room for one more deployment in g: a new block twice as large when full,
+ * the old one kept (see llmgw__dep_block). Caller holds gw->lock for writing.
+ */
+static int group_reserve(llmgw__group *g)
+{
+    llmgw__dep_block *b;
+    size_t cap = g->cap ? g->cap * 2 : 4;
+
+    if (g->n < g->cap)
+        return 0;
+    if (cap > (SIZE_MAX - sizeof(*b)) / sizeof(b->deps[0]) ||
+        (b = llmgw__malloc(sizeof(*b) + cap * sizeof(b->deps[0]))) == NULL)
+        return llmgw__error_oom();
+    if (g->n > 0)
+        memcpy(b->deps, g->deps, g->n * sizeof(b->deps[0]));
+    b->older = g->block;
+    g->block = b;
+    g->deps = b->deps;
+    g->cap = cap;
+    return 0;
 }
 
 static bool same_tags(const llmgw__deployment *a, const llmgw__deployment *b)
@@ -411,21 +438,18 @@ static int add_to_group(llmgw_gateway *gw, llmgw__deployment *d)
             gw->groups = gs;
             gw->groups_cap = cap;
         }
+        if (llmgw__names_reserve(&gw->group_index, gw->ngroups + 1) < 0)
+            goto oom;
         g = llmgw__calloc(1, sizeof(*g));
         if (g == NULL || (g->name = llmgw__strdup(d->group)) == NULL) {
             llmgw__free(g);
             goto oom;
         }
+        llmgw__names_put(&gw->group_index, g->name, gw->ngroups);
         gw->groups[gw->ngroups++] = g;
     }
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 4;
-        llmgw__deployment **ds = llmgw__reallocarray(g->deps, cap, sizeof(*ds));
-        if (ds == NULL)
-            goto oom;
-        g->deps = ds;
-        g->cap = cap;
-    }
+    if (group_reserve(g) < 0)
+        goto oom;
     if (existing == NULL) {
         if (gw->ndeps == gw->deps_cap) {
             size_t cap = gw->deps_cap ? gw->deps_cap * 2 : 8;
@@ -435,6 +459,9 @@ static int add_to_group(llmgw_gateway *gw, llmgw__deployment *d)
             gw->deps = ds;
             gw->deps_cap = cap;
         }
+        if (llmgw__names_reserve(&gw->dep_index, gw->ndeps + 1) < 0)
+            goto oom;
+        llmgw__names_put(&gw->dep_index, d->id, gw->ndeps);
         gw->deps[gw->ndeps++] = d;
         existing = d;
         llmgw__shared_attach_deployment(gw, d);
@@ -480,27 +507,17 @@ size_t llmgw_gateway_group_size(llmgw_gateway *gw, const char *group)
     return n;
 }
 
-/* Caller holds gw->lock. */
+/* Caller holds gw->lock: the group's array as it is now (it stays valid and unchanged up to n). */
 static int snapshot(llmgw__group *g, llmgw__candidates *out)
 {
     out->group = g->name;
     out->n = g->n;
-    out->deps = out->inline_deps;
-    if (g->n > LLMGW_ARRAY_SIZE(out->inline_deps)) {
-        out->deps = llmgw__calloc(g->n, sizeof(*out->deps));
-        if (out->deps == NULL) {
-            out->n = 0;
-            return llmgw__error_oom();
-        }
-    }
-    memcpy(out->deps, g->deps, g->n * sizeof(*out->deps));
+    out->deps = g->deps;
     return 0;
 }
 
 void llmgw__candidates_dispose(llmgw__candidates *c)
 {
-    if (c->deps != c->inline_deps)
-        llmgw__free(c->deps);
     c->deps = NULL;
     c->n = 0;
 }

@@ -9,6 +9,7 @@
 
 #include "common.h"
 #include "clock.h"
+#include "names.h"
 #include "../router/fallback.h"
 #include "../config/settings.h"
 #include "../router/health.h"
@@ -71,10 +72,23 @@ typedef struct llmgw__deployment {
     bool                         runtime_ready;  /* health and limiter initialized */
 } llmgw__deployment;
 
+/*
+ * A group's deployment array. It is never reallocated in place: when full, a
+ * larger block replaces it and the old one is kept (older) until the gateway
+ * is freed, and adding writes only past the used part. So the pointer and
+ * length read under gw->lock stay valid, unchanged, after the lock
+ * (llmgw__gateway_resolve): no copy per request.
+ */
+typedef struct llmgw__dep_block {
+    struct llmgw__dep_block *older;
+    llmgw__deployment       *deps[];
+} llmgw__dep_block;
+
 typedef struct llmgw__group {
     char               *name;
-    llmgw__deployment **deps;
+    llmgw__deployment **deps;            /* block->deps: n used of cap */
     size_t              n, cap;
+    llmgw__dep_block   *block;
 } llmgw__group;
 
 struct llmgw_gateway {
@@ -88,6 +102,9 @@ struct llmgw_gateway {
     size_t                        ngroups, groups_cap;
     llmgw__deployment           **deps;          /* every deployment once; groups borrow */
     size_t                        ndeps, deps_cap;
+    llmgw__names                  group_index;   /* group name -> index in groups */
+    llmgw__names                  dep_index;     /* deployment id -> index in deps */
+    unsigned char                 names_key[LLMGW_NAMES_KEY_LEN]; /* their hash key; also the config loader's */
     llmgw__routes                 routes;        /* aliases and fallbacks */
     llmgw__rules                  rules;         /* routing rules and classifiers */
     llmgw__settings              *settings;      /* from a config file, or NULL */
@@ -125,12 +142,14 @@ const llmgw_provider_vtable *llmgw__gateway_provider(llmgw_gateway *gw, const ch
  */
 int llmgw__provider_check(const llmgw_provider_vtable *vt);
 
-/* The deployments of a group, copied out of the lock (deployments live until the gateway is freed). */
+/*
+ * The deployments of a group as they were under the lock: borrowed from the
+ * group (see llmgw__dep_block), read-only, valid until the gateway is freed.
+ */
 typedef struct llmgw__candidates {
     const char         *group;
     llmgw__deployment **deps;
     size_t              n;
-    llmgw__deployment  *inline_deps[16];
 } llmgw__candidates;
 
 /*

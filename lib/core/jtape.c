@@ -376,7 +376,7 @@ int llmgw__jtape_str(const llmgw__jtape *t, uint32_t i, char *scratch, size_t sc
     p = (const unsigned char *)t->text + k->off;
     end = p + k->len;
     while (p < end) {
-        unsigned cp, lo;
+        unsigned cp = 0, lo = 0;
         if (*p != '\\') {
             scratch[n++] = (char)*p++;
             continue;
