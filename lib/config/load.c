@@ -11,6 +11,7 @@
 #include "../core/json.h"
 #include "../core/utf8.h"
 #include "../redis/shared.h"
+#include "../core/redact.h"
 #include "loader.h"
 #include "../accounting/usage_log.h"
 
@@ -289,6 +290,36 @@ static int top_level(llmgw__cfg *c, const cJSON *root)
 
 /* ---- loading ---- */
 
+/*
+ * What the gateway logs while it opens (a price file not found ...) may
+ * name a value that came from the environment (prices_path: ${DIR}/p.json):
+ * it goes through the config's redaction, like the loader's own lines.
+ */
+static void redacting_log(int level, const char *msg, void *userdata)
+{
+    llmgw__cfg *c = userdata;
+    char line[1024];
+
+    llmgw__redact(line, sizeof(line), msg, strlen(msg), (const char *const *)c->secrets);
+    c->log_cb(level, line, c->log_userdata);
+}
+
+static int open_gateway(llmgw__cfg *c)
+{
+    llmgw_gateway_options o = c->opts;
+    int rc;
+
+    if (o.log_cb != NULL) {
+        o.log_cb = redacting_log;
+        o.log_userdata = c;
+    }
+    if ((rc = llmgw_gateway_new(&c->gw, &o)) < 0)
+        return rc == LLMGW_ENOMEM ? rc : llmgw__cfg_error_wrap(c, rc);   /* the message redacted too */
+    c->gw->opts.log_cb = c->opts.log_cb;
+    c->gw->opts.log_userdata = c->opts.log_userdata;
+    return 0;
+}
+
 static int walk(llmgw__cfg *c, const cJSON *root)
 {
     LLMGW_TRY(check_tree(c, root));
@@ -298,7 +329,7 @@ static int walk(llmgw__cfg *c, const cJSON *root)
     LLMGW_TRY(llmgw__cfg_router_settings(c));
     LLMGW_TRY(llmgw__cfg_llmgw_settings(c));
     LLMGW_TRY(llmgw__cfg_settings_check(c));
-    LLMGW_TRY(llmgw_gateway_new(&c->gw, &c->opts));
+    LLMGW_TRY(open_gateway(c));
     /* strings the options borrowed from the file live on with the gateway, in its settings */
     if (c->settings->prices_path != NULL)
         c->gw->opts.prices_path = c->settings->prices_path;

@@ -6,6 +6,10 @@
  */
 #include "cfg_test.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #define SENTINEL "s3ntinel-VALUE-7f3a9c"
 
 /* No captured line and not the last error hold the sentinel. */
@@ -187,6 +191,38 @@ static void test_errors_after_resolution(void **state)
     cfg_log_clear(&log);
 }
 
+/*
+ * prices_path built from the environment: the gateway's own WARN (file not
+ * found) and error (a directory) while it opens go through the config's
+ * redaction (found by fuzz_config_yaml: the expanded path was printed).
+ */
+static void test_prices_path_from_the_environment(void **state)
+{
+    static const char missing[] = "{\"llmgw_settings\": {\"prices_path\": \"/tmp/${LLMGW_T_KEY}/prices.json\"}}";
+    static const char dir[] = "{\"llmgw_settings\": {\"prices_path\": \"/tmp/${LLMGW_T_KEY}\"}}";
+    char path[256];
+    llmgw_gateway *gw = NULL;
+    cfg_log log = { 0 };
+    llmgw_gateway_options o = cfg_opts(&log, LLMGW_LOG_DEBUG);
+
+    (void)state;
+    unsetenv("LLMGW_PRICES_PATH");
+    assert_int_equal(cfg_load(&gw, missing, "json", &o), 0);
+    assert_non_null(cfg_log_find(&log, LLMGW_LOG_WARN, "not found: using the built-in price table"));
+    assert_never_shown(&log);
+    llmgw_gateway_free(gw);
+    gw = NULL;
+    cfg_log_clear(&log);
+
+    snprintf(path, sizeof(path), "/tmp/%s", SENTINEL);
+    assert_true(mkdir(path, 0700) == 0 || errno == EEXIST);
+    assert_int_equal(cfg_load(&gw, dir, "json", &o), LLMGW_EINVAL);
+    assert_contains(llmgw_error_last()->message, "is a directory");
+    assert_never_shown(&log);
+    rmdir(path);
+    cfg_log_clear(&log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_bad_references),
         cmocka_unit_test(test_ignored_sections_need_no_variables),
         cmocka_unit_test(test_errors_after_resolution),
+        cmocka_unit_test(test_prices_path_from_the_environment),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);
