@@ -3,7 +3,8 @@
 #
 #   ./dev.sh demo    install what is missing, build, run the demo (no keys, loopback only)
 #   ./dev.sh test    install what is missing, then build and run every test suite:
-#                    gcc and clang with -Werror, ASan+UBSan, valgrind, Python, Ruby, CLI.
+#                    gcc and clang with -Werror, ASan+UBSan, TSan, valgrind, allocation
+#                    failures (oom), a fuzz smoke, a short soak, Python, Ruby, CLI.
 #                    The last line is the summary: "N passed, N failed[, N skipped]".
 #   ./dev.sh build   install what is missing and build ./build
 #   ./dev.sh bench   build and run the benchmarks

@@ -185,12 +185,14 @@ fi
 # Redis pool (redis_conn, redis_faults; they skip without redis-server). libcurl and OpenSSL are
 # not instrumented; no suppressions are needed.
 TSAN_TESTS=(contention soak http_threads cancel routing sigpipe peer_leaks peer_failover router_health
-            cache_lru core_errors accounting_price_table usage_log_sink redis_conn redis_faults)
+            cache_lru core_errors accounting_price_table usage_log_sink redis_conn redis_faults hedge
+            config_many core_cache_scope)
 TSAN_TARGETS=(tests/faults/test_contention tests/soak/test_soak tests/integration/test_http_threads
               tests/integration/test_cancel tests/integration/test_routing tests/integration/test_sigpipe
               tests/faults/test_peer_leaks tests/faults/test_peer_failover tests/router/test_health
               tests/cache/test_cache_lru tests/core/test_errors tests/accounting/test_price_table
-              tests/usage_log/test_usage_log tests/redis/test_redis_conn tests/redis/test_redis_faults)
+              tests/usage_log/test_usage_log tests/redis/test_redis_conn tests/redis/test_redis_faults
+              tests/integration/test_hedge tests/config/test_config_many tests/core/test_cache_scope)
 # (a build without hiredis has no Redis tests: only the targets and tests that exist are used)
 build_tsan() {
   local t have=()
