@@ -1,5 +1,5 @@
 /*
- * llmgw mock upstream: the bedrock dialect's answers (shared/docs/wire-formats.md §5).
+ * llmgw mock upstream: the bedrock dialect's answers (docs/providers.md §5).
  *
  * Converse body: {output:{message:{role, content:[{text} | {toolUse:{toolUseId, name, input}}]}},
  * stopReason, usage:{inputTokens, outputTokens, totalTokens, cacheReadInputTokens?}, metrics}.

@@ -1,5 +1,5 @@
 /*
- * llmgw mock upstream: Anthropic Messages (POST /v1/messages), docs/wire-formats.md §3.
+ * llmgw mock upstream: Anthropic Messages (POST /v1/messages), docs/providers.md §3.
  *
  * Validates like the API: x-api-key (401), anthropic-version, model, max_tokens; no unknown
  * top-level member ("Extra inputs are not permitted"), no "system" role in messages, roles
@@ -463,7 +463,7 @@ static void ant_render_stream(mock_stream *s, const mock_answer *a)
     event_const(s, MOCK_EV_DONE, "message_stop", "{\"type\":\"message_stop\"}");
 }
 
-/* Anthropic's error type for a status (docs/wire-formats.md §3). */
+/* Anthropic's error type for a status (docs/providers.md §3). */
 static const char *type_for(int status)
 {
     static const struct { int status; const char *type; } t[] = {

@@ -9,7 +9,7 @@
  * 404 "Resource not found", as Azure answers it. Answers are OpenAI's plus Azure's filter
  * annotations: prompt_filter_results on the body and on a first stream chunk with empty
  * choices, content_filter_results on each choice (violence filtered when the step's
- * finish_reason is "content_filter"). Error envelopes follow docs/wire-formats.md §2: 429 with
+ * finish_reason is "content_filter"). Error envelopes follow docs/providers.md §2: 429 with
  * code "429" and no type, 400 content_filter with status and innererror
  * ResponsibleAIPolicyViolation, 404 DeploymentNotFound, 401 code "401".
  */

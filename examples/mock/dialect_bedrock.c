@@ -1,6 +1,6 @@
 /*
  * llmgw mock upstream: AWS Bedrock Converse (POST /model/{modelId}/converse) and ConverseStream
- * (/converse-stream), shared/docs/wire-formats.md §5.
+ * (/converse-stream), docs/providers.md §5.
  *
  * Authentication (mock_aws.h): a SigV4 Authorization header recomputed and checked here, with
  * the signing name "bedrock", the credential date, a 15-minute clock skew, and the session token

@@ -1,5 +1,5 @@
 /*
- * llmgw mock upstream: Cohere v2 chat (POST /v2/chat; docs/wire-formats.md §6).
+ * llmgw mock upstream: Cohere v2 chat (POST /v2/chat; docs/providers.md §6).
  *
  * Validation: Authorization: Bearer <key> (401 {"message"} otherwise); JSON body with a model and
  * a non-empty messages array; roles system, user, assistant, tool with their v2 content shapes

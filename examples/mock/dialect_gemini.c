@@ -2,7 +2,7 @@
  * llmgw mock upstream: Gemini API generateContent.
  *
  * POST /v1beta/models/{model}:generateContent and :streamGenerateContent?alt=sse (/v1/ and
- * /v1alpha/ too). Validation, as the real API would refuse (docs/wire-formats.md §4): the key in
+ * /v1alpha/ too). Validation, as the real API would refuse (docs/providers.md §4): the key in
  * x-goog-api-key (403 PERMISSION_DENIED without), and never in the query (400: llmgw keeps keys
  * out of URLs); alt=sse on streams; JSON body with only generateContent members; contents with
  * roles user/model and non-empty parts, each part one of text, inlineData, fileData,

@@ -1,5 +1,5 @@
 /*
- * llmgw mock upstream: Ollama's native chat API (POST /api/chat; docs/wire-formats.md §7).
+ * llmgw mock upstream: Ollama's native chat API (POST /api/chat; docs/providers.md §7).
  *
  * Validation, like the server's Go decoding plus the checks that catch mapping bugs: no
  * authentication; a JSON object with a model and a non-empty messages array; roles system, user,

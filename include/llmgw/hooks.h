@@ -115,7 +115,7 @@ typedef struct llmgw_usage {
 
 typedef void (*llmgw_usage_cb)(const llmgw_usage *usage, void *userdata);
 
-/** Render a usage record as one JSON object (docs/ecosystem.md §9 keys). */
+/** Render a usage record as one JSON object (docs/conventions.md §9 keys). */
 LLMGW_API int llmgw_usage_to_json(llmgw_buf *out, const llmgw_usage *usage);
 
 LLMGW_END_DECLS

@@ -1,6 +1,6 @@
 /*
  * metrics.h: a snapshot of the gateway's counters and histograms, rendered
- * as Prometheus text (llmgw_* names, docs/ecosystem.md §8) or JSON. llmgw
+ * as Prometheus text (llmgw_* names, docs/conventions.md §8) or JSON. llmgw
  * runs no HTTP server: the host serves the text.
  */
 #ifndef LLMGW_METRICS_H

@@ -1,6 +1,6 @@
 /*
  * lib/accounting/cost.c: integer money. Decimal prices become nano-USD per
- * million tokens exactly, and the cost formula of docs/ecosystem.md §10 runs
+ * million tokens exactly, and the cost formula of docs/prices.md §2 runs
  * on checked 64-bit integers, so ledgers sum exactly (docs/prices.md).
  *
  * Exactness: a rate r in USD per token is a decimal m x 10^e. Stored as

@@ -1,7 +1,7 @@
 /*
  * lib/accounting/prices.c: the loader for LiteLLM's
- * model_prices_and_context_window.json (docs/ecosystem.md §10,
- * docs/prices.md) into a price table (price_table.c). The file is
+ * model_prices_and_context_window.json (format: docs/prices.md §5)
+ * into a price table (price_table.c). The file is
  * untrusted: size cap, JSON limits, and every field checked; a bad entry is
  * skipped and counted, a malformed file fails.
  */

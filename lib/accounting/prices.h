@@ -1,6 +1,6 @@
 /*
  * lib/accounting/prices.h: model prices and the cost formula
- * (docs/ecosystem.md §10, docs/prices.md). Money is integer nano-USD (1e-9
+ * (docs/prices.md §2). Money is integer nano-USD (1e-9
  * USD) end to end; rates are kept as nano-USD per million tokens (USD per
  * token x 1e15), converted once, exactly, from decimal.
  */
@@ -141,7 +141,7 @@ typedef struct llmgw__cost {
 } llmgw__cost;
 
 /*
- * The cost formula (docs/ecosystem.md §10) with checked 64-bit products, the
+ * The cost formula (docs/prices.md §2) with checked 64-bit products, the
  * sum divided by 10^6 once, rounding half up. LLMGW_EINVAL (out zeroed) on
  * overflow, a missing input or output rate, or counts that do not add up
  * (cache reads + writes > input, reasoning > output, any count >= 2^40):

@@ -1,6 +1,6 @@
 /*
  * lib/accounting/record.c: the usage record and its JSON rendering
- * (docs/ecosystem.md §9 keys).
+ * (docs/conventions.md §9 keys).
  */
 #include "../core/common.h"
 #include "../core/buf.h"

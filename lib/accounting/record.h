@@ -33,7 +33,7 @@ int  llmgw__record_add_attempt(llmgw__record *rec, const llmgw_attempt *a, llmgw
 void llmgw__record_sum_tokens(llmgw__record *rec);
 /* One attempt of a trail as a cJSON object (NULL when out of memory). */
 cJSON *llmgw__attempt_json(const llmgw_attempt *a);
-/* The record as a cJSON object (docs/ecosystem.md §9 keys). */
+/* The record as a cJSON object (docs/conventions.md §9 keys). */
 int  llmgw__usage_json(cJSON **out, const llmgw_usage *u);
 
 #endif

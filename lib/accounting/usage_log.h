@@ -62,7 +62,7 @@ void llmgw__ulog_file_close(llmgw__ulog_file *f);
 
 /*
  * The log a gateway opens for itself: the path from $LLMGW_USAGE_LOG (then
- * $LLMGW_LOG, docs/ecosystem.md §2), else settings->usage_log_path (config
+ * $LLMGW_LOG, docs/conventions.md §2), else settings->usage_log_path (config
  * llmgw_settings.log.path); "off" (or "") in the environment turns it off
  * even when the config sets a path. Rotation and queue defaults; parent
  * directories are created. *out is NULL (and 0 returned) when no log is

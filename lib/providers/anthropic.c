@@ -1,5 +1,5 @@
 /*
- * lib/providers/anthropic.c: Anthropic Messages (docs/wire-formats.md §3): the
+ * lib/providers/anthropic.c: Anthropic Messages (docs/providers.md §3): the
  * vtable, the HTTP request, and error classification. The body is built in
  * anthropic_request.c and anthropic_messages.c, answers are read in
  * anthropic_response.c.
@@ -22,7 +22,7 @@
  *   billing_error           quota_exceeded                request_too_large  bad_request
  *   api_error, overloaded_error (529)  server_error       timeout_error      timeout
  * The same classes apply to an `event: error` inside a 200 stream. Sources: the SDK's ErrorType
- * and status mapping, wire-formats.md §3 and §0.8; the spend-limit details from Microsoft's Dev
+ * and status mapping, providers.md §3 and §0.8; the spend-limit details from Microsoft's Dev
  * Proxy page on Anthropic 529s; message texts observed in anthropics/claude-code issues #1047
  * (workspace usage limits), #4684 (credit balance) and #43487 (content filtering policy).
  */

@@ -2,7 +2,7 @@
  * lib/providers/anthropic.h: the Anthropic Messages translation, shared by
  * anthropic.c (vtable, headers, errors), anthropic_request.c (parameters),
  * anthropic_messages.c (system and messages) and anthropic_response.c
- * (bodies and streams). docs/wire-formats.md §3.
+ * (bodies and streams). docs/providers.md §3.
  */
 #ifndef LLMGW_PROVIDERS_ANTHROPIC_H
 #define LLMGW_PROVIDERS_ANTHROPIC_H

@@ -1,7 +1,7 @@
 /*
  * lib/providers/anthropic_messages.c: the canonical (OpenAI-shaped) messages
  * as Anthropic's top-level `system` and alternating `messages`
- * (docs/wire-formats.md §3, §10.1).
+ * (docs/providers.md §3, §10.1).
  *
  *   system, developer  text blocks of the top-level "system", in order, wherever they appear
  *   user               a user turn: text and image blocks

@@ -1,6 +1,6 @@
 /*
  * lib/providers/anthropic_request.c: the canonical request as a Messages
- * request body (docs/wire-formats.md §3); messages are anthropic_messages.c's.
+ * request body (docs/providers.md §3); messages are anthropic_messages.c's.
  *
  *   max_completion_tokens, max_tokens  max_tokens, always sent (Anthropic requires it); when the
  *                     caller gives none: the model's maximum output from max_output[] below,

@@ -1,6 +1,6 @@
 /*
  * lib/providers/anthropic_response.c: Messages responses and streams
- * (docs/wire-formats.md §3, §0.2, §0.3).
+ * (docs/providers.md §3, §0.2, §0.3).
  *
  * Content blocks: text -> answer text; thinking -> reasoning, never mixed into the text;
  * tool_use -> a tool call numbered in order of appearance, its input object printed as the

@@ -1,5 +1,5 @@
 /*
- * lib/providers/azure.c: Azure OpenAI (docs/wire-formats.md §2).
+ * lib/providers/azure.c: Azure OpenAI (docs/providers.md §2).
  *
  * Deployments surface (the default):
  *   POST {endpoint}/openai/deployments/{deployment}/chat/completions?api-version={v}

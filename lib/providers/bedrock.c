@@ -1,6 +1,6 @@
 /*
  * lib/providers/bedrock.c: AWS Bedrock Converse and ConverseStream
- * (docs/wire-formats.md §5): endpoint, model path, authentication.
+ * (docs/providers.md §5): endpoint, model path, authentication.
  *
  * Endpoint: api_base, else AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL,
  * else https://bedrock-runtime.{region}.amazonaws.com (".com.cn" for cn-*).

@@ -1,6 +1,6 @@
 /*
  * lib/providers/bedrock_body.c: canonical (OpenAI-shaped) request -> Converse
- * request body (docs/wire-formats.md §5, "Request mapping"); the messages are
+ * request body (docs/providers.md §5, "Request mapping"); the messages are
  * mapped in bedrock_messages.c.
  *
  *   max_(completion_)tokens, temperature, top_p, stop -> inferenceConfig

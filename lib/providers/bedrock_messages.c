@@ -1,6 +1,6 @@
 /*
  * lib/providers/bedrock_messages.c: OpenAI messages -> Converse "system" and
- * "messages" (docs/wire-formats.md §5, "Request mapping"), with the helpers
+ * "messages" (docs/providers.md §5, "Request mapping"), with the helpers
  * the rest of the body (bedrock_body.c) shares:
  *
  *   system / developer messages -> system: [{text}]

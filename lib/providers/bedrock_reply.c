@@ -1,6 +1,6 @@
 /*
  * lib/providers/bedrock_reply.c: Converse responses and Bedrock errors into
- * the normalized reply (docs/wire-formats.md §5): stopReason -> finish,
+ * the normalized reply (docs/providers.md §5): stopReason -> finish,
  * usage in OpenAI's meaning, exception names -> error classes; the stream
  * events are in bedrock_stream.c.
  */

@@ -1,6 +1,6 @@
 /*
  * lib/providers/bedrock_stream.c: ConverseStream events into the reply
- * (docs/wire-formats.md §5); the core decodes the event-stream framing.
+ * (docs/providers.md §5); the core decodes the event-stream framing.
  *
  * messageStart; contentBlockStart (tool use only: text blocks open with their
  * first delta, trap 13); contentBlockDelta (text, toolUse.input fragments,

@@ -1,5 +1,5 @@
 /*
- * lib/providers/cohere.c: Cohere v2 chat (docs/wire-formats.md §6): the
+ * lib/providers/cohere.c: Cohere v2 chat (docs/providers.md §6): the
  * request. Answers, streams and errors are in cohere_reply.c.
  *
  * POST {api_base}/v2/chat, api_base https://api.cohere.com (the SDK's

@@ -1,6 +1,6 @@
 /*
  * lib/providers/cohere_reply.c: Cohere v2 chat answers, streams and errors
- * (docs/wire-formats.md §6; cohere-python v2 types; vercel/ai's fixtures).
+ * (docs/providers.md §6; cohere-python v2 types; vercel/ai's fixtures).
  *
  * Answer: {id, finish_reason, message:{role, content:[{type:"text", text} |
  * {type:"thinking", thinking}], tool_plan?, tool_calls?:[{id, type, function:

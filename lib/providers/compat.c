@@ -1,5 +1,5 @@
 /*
- * lib/providers/compat.c: the OpenAI-compatible family (docs/wire-formats.md
+ * lib/providers/compat.c: the OpenAI-compatible family (docs/providers.md
  * §8). Each provider is one table entry: id, default base URL (the vendor
  * SDK's convention, version path included), key variable, capabilities and
  * the quirks its upstream needs; requests, replies and errors are OpenAI's

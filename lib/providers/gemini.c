@@ -1,5 +1,5 @@
 /*
- * lib/providers/gemini.c: the Gemini API, generateContent (docs/wire-formats.md §4).
+ * lib/providers/gemini.c: the Gemini API, generateContent (docs/providers.md §4).
  *
  * POST {api_base}/{version}/models/{model}:generateContent, streamed as
  * :streamGenerateContent?alt=sse. api_base is the SDK's own base

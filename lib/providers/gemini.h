@@ -1,6 +1,6 @@
 /*
  * lib/providers/gemini.h: the Gemini API (generateContent) translation,
- * split by concern (docs/wire-formats.md §4):
+ * split by concern (docs/providers.md §4):
  *   gemini.c           vtable, the HTTP request, responses and stream events
  *   gemini_request.c   canonical request -> body: parameters, tools, JSON mode
  *   gemini_contents.c  messages -> contents and systemInstruction

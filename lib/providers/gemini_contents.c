@@ -1,6 +1,6 @@
 /*
  * lib/providers/gemini_contents.c: the canonical messages as Gemini
- * "contents" and "systemInstruction" (docs/wire-formats.md §4).
+ * "contents" and "systemInstruction" (docs/providers.md §4).
  *
  *   system, developer -> systemInstruction.parts: the text of every such message, in order,
  *                        wherever it stands (Gemini has one system instruction)

@@ -1,7 +1,7 @@
 /*
  * lib/providers/gemini_error.c: Gemini errors, a google.rpc.Status envelope
  * {"error":{"code","message","status","details":[{"@type": ...}]}}
- * (docs/wire-formats.md §0.5, §4). Classes (docs/resilience.md §b.2):
+ * (docs/providers.md §0.5, §4). Classes (docs/resilience.md §b.2):
  *
  *   400 INVALID_ARGUMENT + ErrorInfo reason API_KEY_* (invalid, expired ...) -> auth
  *   400 "The input token count (N) exceeds the maximum number of tokens

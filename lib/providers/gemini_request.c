@@ -1,6 +1,6 @@
 /*
  * lib/providers/gemini_request.c: the canonical (OpenAI-shaped) request as a
- * generateContent body (docs/wire-formats.md §4).
+ * generateContent body (docs/providers.md §4).
  *
  *   max_completion_tokens | max_tokens -> generationConfig.maxOutputTokens
  *   temperature, top_p, top_k          -> temperature, topP, topK

@@ -6,7 +6,7 @@
  * stream framing and the core's retry and accounting logic. Answers come
  * from, in order: the request's "mock_response" member, the deployment's
  * params "mock_response" (a step, or an array of steps taken one per
- * attempt), or the deterministic default. Grammar in docs/mock.md.
+ * attempt), or the deterministic default. Grammar in docs/mock.md §8.
  */
 #include "../core/common.h"
 #include "../core/buf.h"

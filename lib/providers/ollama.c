@@ -1,5 +1,5 @@
 /*
- * lib/providers/ollama.c: Ollama's native chat API (docs/wire-formats.md §7):
+ * lib/providers/ollama.c: Ollama's native chat API (docs/providers.md §7):
  * base URL and request. Answers, NDJSON streams and errors: ollama_reply.c.
  *
  * POST {api_base}/api/chat. api_base: the deployment's, else OLLAMA_HOST read

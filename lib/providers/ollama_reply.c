@@ -1,6 +1,6 @@
 /*
  * lib/providers/ollama_reply.c: Ollama /api/chat answers, NDJSON streams and
- * errors (docs/wire-formats.md §7; ollama docs/api.md and docs/api/errors.mdx).
+ * errors (docs/providers.md §7; ollama docs/api.md and docs/api/errors.mdx).
  *
  * Answer and stream lines share one shape: {model, created_at, message:{role,
  * content, thinking?, tool_calls?:[{id?, function:{index?, name, arguments:

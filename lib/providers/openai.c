@@ -1,6 +1,6 @@
 /*
  * lib/providers/openai.c: OpenAI Chat Completions, the request side
- * (docs/wire-formats.md §1), shared by every OpenAI-shaped dialect, and the
+ * (docs/providers.md §1), shared by every OpenAI-shaped dialect, and the
  * `openai` vtable. The reply side is openai_parse.c.
  *
  * The canonical request already is a Chat Completions body, so the body

@@ -1,7 +1,7 @@
 /*
  * lib/providers/openai_error.c: classifying errors of every OpenAI-shaped
  * upstream, from an HTTP error body or from an error inside a 2xx body or
- * stream (docs/wire-formats.md §0.5, §8; docs/resilience.md §b.2).
+ * stream (docs/providers.md §0.5, §8; docs/resilience.md §b.2).
  *
  * Shapes read: OpenAI's {"error":{"message","type","param","code"}}; Azure's
  * code "429" (a string, no type), "content_filter" with innererror.code

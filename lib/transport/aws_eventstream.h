@@ -1,6 +1,6 @@
 /*
  * lib/transport/aws_eventstream.h: the AWS event-stream binary framing
- * (application/vnd.amazon.eventstream, docs/wire-formats.md §5), decoded
+ * (application/vnd.amazon.eventstream, docs/providers.md §5), decoded
  * incrementally: correct for every split of the byte stream, both CRC32s
  * verified, both lengths bounded before anything is allocated. A corrupt
  * frame is a typed error, sticky for the rest of the stream.

@@ -1,5 +1,5 @@
 /*
- * lib/transport/sigv4.h: AWS Signature Version 4 (docs/wire-formats.md §5,
+ * lib/transport/sigv4.h: AWS Signature Version 4 (docs/providers.md §5,
  * "SigV4"), as a pure function of the request, the credentials, the scope
  * and the time, so AWS's published test-suite vectors can check it.
  *

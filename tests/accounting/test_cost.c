@@ -1,5 +1,5 @@
 /*
- * tests/accounting/test_cost.c: the cost formula of docs/ecosystem.md §10
+ * tests/accounting/test_cost.c: the cost formula of docs/prices.md §2
  * (lib/accounting/cost.c) on hand-computed cases: plain, cache reads and
  * writes, reasoning, the long-context tier, missing optional rates, zero
  * prices, rounding; overflow and bad counts make the cost unknown.

@@ -1,7 +1,7 @@
 /*
  * tests/core/test_response.c: the response object built from an answer and
  * a usage record, its accessors, llmgw_response_to_json() (OpenAI
- * chat.completion) and llmgw_usage_to_json() (docs/ecosystem.md §9).
+ * chat.completion) and llmgw_usage_to_json() (docs/conventions.md §9).
  */
 #include "unit.h"
 

@@ -174,7 +174,7 @@ static void test_status_classes(void **state)
 }
 
 /*
- * The classes a status does not name, in each provider's own words (docs/wire-formats.md §0.5,
+ * The classes a status does not name, in each provider's own words (docs/providers.md §0.5,
  * §0.6, §0.8 and the provider sections). NULL: the provider has no such error, as commented.
  */
 #define OAI_CTX "{\"status\":400,\"error_type\":\"invalid_request_error\",\"error_code\":\"context_length_exceeded\"," \

@@ -1,6 +1,6 @@
 /*
  * tests/transport/test_framing.c: the line reader, the SSE parser (WHATWG
- * "server-sent events" rules, docs/wire-formats.md §9) and NDJSON framing.
+ * "server-sent events" rules, docs/providers.md §9) and NDJSON framing.
  *
  * The property checked throughout: feeding a stream in one piece, split at
  * every position, byte by byte, or split at random places gives exactly the

@@ -1,4 +1,4 @@
-"""Where a Client's configuration comes from (docs/ecosystem.md §1).
+"""Where a Client's configuration comes from (docs/conventions.md §1).
 
 Client(config=path) opens the file; Client(config={...}) and Client(model_list=[...], ...) are
 serialized to JSON and opened from memory, so no C struct carries configuration. Client() alone

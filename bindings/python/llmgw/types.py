@@ -113,7 +113,7 @@ class Attempt(BaseModel):
 class LLMGWInfo(BaseModel):
     """What llmgw adds to a response: routing, cost and the attempt trail.
 
-    `record` is the whole usage record (docs/ecosystem.md §9) as a dict, the same dict the
+    `record` is the whole usage record (docs/conventions.md §9) as a dict, the same dict the
     usage hook receives.
     """
     _fields = ("provider", "deployment", "model", "group", "request_id", "cost_usd",

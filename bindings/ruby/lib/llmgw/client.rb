@@ -398,7 +398,7 @@ module LLMGW
       gateway
     end
 
-    # docs/ecosystem.md §1: $LLMGW_CONFIG, ./llmgw.yaml|json, $XDG_CONFIG_HOME/llmgw/config.yaml|json.
+    # docs/conventions.md §1: $LLMGW_CONFIG, ./llmgw.yaml|json, $XDG_CONFIG_HOME/llmgw/config.yaml|json.
     def self.default_config_path
       env = ENV.fetch("LLMGW_CONFIG", "")
       return env unless env.empty?

@@ -33,7 +33,7 @@ module LLMGW
   class Response
     # the OpenAI "chat.completion" object (symbol keys)
     attr_reader :completion
-    # the usage record (symbol keys; docs/ecosystem.md §9): cost, provider, attempts, latency ...
+    # the usage record (symbol keys; docs/conventions.md §9): cost, provider, attempts, latency ...
     attr_reader :record
     # reasoning ("thinking") text when the provider surfaced it, else ""
     attr_reader :reasoning
