@@ -73,6 +73,23 @@ static int keep(llmgw__cfg *c, llmgw_buf *b, const char **out)
     return 0;
 }
 
+/*
+ * The variable's own value is a secret too, not only the string it was
+ * interpolated into: a message may show that string altered (a token shape
+ * in it masked by the redaction pass, or cut), and the exact whole no longer
+ * matches, while the value inside it still would.
+ */
+static int keep_value(llmgw__cfg *c, const char *v)
+{
+    char *copy;
+
+    if (strlen(v) < 4)
+        return 0;       /* the redaction pass masks nothing shorter */
+    if ((copy = llmgw__strdup(v)) == NULL)
+        return llmgw__error_oom();
+    return llmgw__cfg_secret(c, copy, true);
+}
+
 static int interpolate(llmgw__cfg *c, const char *s, const char **out)
 {
     llmgw_buf b = LLMGW_BUF_INIT;
@@ -102,7 +119,8 @@ static int interpolate(llmgw__cfg *c, const char *s, const char **out)
                 rc = llmgw_error_last()->code;
                 break;
             }
-            rc = llmgw__buf_puts(&b, v);
+            if ((rc = keep_value(c, v)) == 0)
+                rc = llmgw__buf_puts(&b, v);
             p = d + 2 + n + 1;
         } else {
             rc = llmgw__buf_putc(&b, '$');

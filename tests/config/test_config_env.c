@@ -199,6 +199,8 @@ static void test_errors_after_resolution(void **state)
 static void test_prices_path_from_the_environment(void **state)
 {
     static const char missing[] = "{\"llmgw_settings\": {\"prices_path\": \"/tmp/${LLMGW_T_KEY}/prices.json\"}}";
+    static const char shaped[] = "{\"llmgw_settings\": {\"prices_path\": "
+                                 "\"/tmp/sk-abcdefghijklmnopqrstuvwxyz)${LLMGW_T_KEY}/p.json\"}}";
     static const char dir[] = "{\"llmgw_settings\": {\"prices_path\": \"/tmp/${LLMGW_T_KEY}\"}}";
     char path[256];
     llmgw_gateway *gw = NULL;
@@ -208,6 +210,14 @@ static void test_prices_path_from_the_environment(void **state)
     (void)state;
     unsetenv("LLMGW_PRICES_PATH");
     assert_int_equal(cfg_load(&gw, missing, "json", &o), 0);
+    assert_non_null(cfg_log_find(&log, LLMGW_LOG_WARN, "not found: using the built-in price table"));
+    assert_never_shown(&log);
+    llmgw_gateway_free(gw);
+    gw = NULL;
+    cfg_log_clear(&log);
+
+    /* a token shape next to the value: masking it alters the whole string, the value must still go */
+    assert_int_equal(cfg_load(&gw, shaped, "json", &o), 0);
     assert_non_null(cfg_log_find(&log, LLMGW_LOG_WARN, "not found: using the built-in price table"));
     assert_never_shown(&log);
     llmgw_gateway_free(gw);
